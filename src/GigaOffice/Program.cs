@@ -1,1 +1,36 @@
-var b = WebApplication.CreateBuilder(args); var app = b.Build(); app.Run(); public partial class Program;
+using GigaOffice.Data;
+using GigaOffice.Health;
+using GigaOffice.Infrastructure;
+using GigaOffice.Metrics;
+using GigaOffice.Prompts;
+using GigaOffice.Requests;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddGigaOfficeConfiguration(args);
+builder.AddGigaOfficeLogging();
+builder.UseGigaOfficeUrls();
+builder.AddGigaOfficeServices();
+
+var app = builder.Build();
+
+// `GigaOffice migrate`: apply migrations and seed prompts, then exit (for admins who migrate by hand).
+if (args.FirstOrDefault() == "migrate")
+{
+    await DatabaseSetup.MigrateAndSeedAsync(app.Services, CancellationToken.None);
+    Console.WriteLine("Database migrated and prompts seeded.");
+    return;
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRequestBodyLimit();
+
+app.MapApiDocs();
+app.MapHealth();
+app.MapRequests();
+app.MapPrompts();
+app.MapUsageMetrics();
+
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace GigaOffice.Configuration;
+
+public sealed class ServerOptions
+{
+    public const string Section = "Server";
+    public string Host { get; set; } = "localhost";
+    [Range(1, 65535)] public int Port { get; set; } = 8000;
+}
+
+public enum GigaChatRunMode { DryRun, Cloud, Mtls }
+
+public sealed class GigaChatOptions
+{
+    public const string Section = "GigaChat";
+    public string RunMode { get; set; } = "dryrun";
+    public string? Credentials { get; set; }
+    public string BaseUrl { get; set; } = "https://gigachat.devices.sberbank.ru/api/v1";
+    public string AuthUrl { get; set; } = "https://ngw.devices.sberbank.ru:9443/api/v2/oauth";
+    public string Model { get; set; } = "GigaChat";
+    public string Scope { get; set; } = "GIGACHAT_API_PERS";
+    public string? CaBundleFile { get; set; }
+    public bool VerifySslCerts { get; set; } = true;
+    public double TimeoutSeconds { get; set; } = 30;
+    public string? MtlsCaBundleFile { get; set; }
+    public string? MtlsCertFile { get; set; }
+    public string? MtlsKeyFile { get; set; }
+    public string? MtlsKeyFilePassword { get; set; }
+    public int MaxRequestsPerMinute { get; set; } = 20;
+    public int MaxTokensPerRequest { get; set; } = 8192;
+    /// <summary>Artificial latency of the dry-run model, to try queueing behaviour locally.</summary>
+    public int DryRunDelayMs { get; set; }
+
+    public GigaChatRunMode Mode => RunMode.Trim().ToLowerInvariant() switch
+    {
+        "cloud" => GigaChatRunMode.Cloud,
+        "mtls" => GigaChatRunMode.Mtls,
+        _ => GigaChatRunMode.DryRun,
+    };
+}
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+    /// <summary>Set: PostgreSQL is used. Unset: the embedded SQLite file.</summary>
+    public string? Host { get; set; }
+    public int Port { get; set; } = 5432;
+    public string Name { get; set; } = "gigaoffice";
+    public string User { get; set; } = "gigaoffice";
+    public string? Password { get; set; }
+    public string SqlitePath { get; set; } = "data/gigaoffice.db";
+    /// <summary>Full connection string; wins over the parts above when set.</summary>
+    public string? ConnectionString { get; set; }
+    /// <summary>Apply migrations at start. Admins who migrate by hand (<c>GigaOffice migrate</c>) turn it off.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    public bool UsePostgres => !string.IsNullOrWhiteSpace(Host) || (ConnectionString?.Contains("Host=", StringComparison.OrdinalIgnoreCase) ?? false);
+}
+
+public sealed class WorkerOptions
+{
+    public const string Section = "Worker";
+    /// <summary>How many requests one instance processes at once.</summary>
+    public int Concurrency { get; set; } = 4;
+    /// <summary>How long a claimed request belongs to a worker before another may take it over.</summary>
+    public int LeaseSeconds { get; set; } = 300;
+    /// <summary>How often queued and abandoned requests are looked for, in seconds.</summary>
+    public int RecoveryIntervalSeconds { get; set; } = 15;
+    /// <summary>Attempts before a request with transient failures is failed for good.</summary>
+    public int MaxAttempts { get; set; } = 5;
+    /// <summary>"all" (default), "api" or "worker".</summary>
+    public string Role { get; set; } = "all";
+
+    public bool RunsApi => Role is "all" or "api";
+    public bool RunsWorker => Role is "all" or "worker";
+}
+
+/// <summary>Sizes of what a client may send. Documented in the README.</summary>
+public sealed class RequestLimitsOptions
+{
+    public const string Section = "Limits";
+    public int MaxQueryLength { get; set; } = 4000;
+    public int MaxRows { get; set; } = 1000;
+    public int MaxColumns { get; set; } = 100;
+    public int MaxCells { get; set; } = 20_000;
+    public int MaxCellLength { get; set; } = 1000;
+    public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
+}

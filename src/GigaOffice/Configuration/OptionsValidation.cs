@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace GigaOffice.Configuration;
+
+/// <summary>Start-up checks whose messages name the environment variable an admin must fix.</summary>
+public sealed class GigaChatOptionsValidation : IValidateOptions<GigaChatOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GigaChatOptions o)
+    {
+        var errors = new List<string>();
+        var mode = o.RunMode.Trim().ToLowerInvariant();
+        if (mode is not ("dryrun" or "cloud" or "mtls"))
+            errors.Add($"GIGACHAT_RUN_MODE=\"{o.RunMode}\" is not one of dryrun, cloud, mtls.");
+        if (o.MaxRequestsPerMinute < 1)
+            errors.Add("GIGACHAT_MAX_REQUESTS_PER_MINUTE must be at least 1.");
+        if (o.MaxTokensPerRequest < 256)
+            errors.Add("GIGACHAT_MAX_TOKENS_PER_REQUEST must be at least 256.");
+        if (o.TimeoutSeconds is <= 0 or > 600)
+            errors.Add("GIGACHAT_TIMEOUT must be between 1 and 600 seconds.");
+        if (mode is "cloud" or "mtls" && !Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _))
+            errors.Add($"GIGACHAT_BASE_URL=\"{o.BaseUrl}\" is not an absolute URL.");
+        if (mode == "cloud" && string.IsNullOrWhiteSpace(o.Credentials))
+            errors.Add("GIGACHAT_CREDENTIALS is required when GIGACHAT_RUN_MODE=cloud (the authorization key from the GigaChat studio).");
+        if (mode == "cloud" && !Uri.TryCreate(o.AuthUrl, UriKind.Absolute, out _))
+            errors.Add($"GIGACHAT_AUTH_URL=\"{o.AuthUrl}\" is not an absolute URL.");
+        if (mode == "cloud" && o.Scope is not ("GIGACHAT_API_PERS" or "GIGACHAT_API_B2B" or "GIGACHAT_API_CORP"))
+            errors.Add($"GIGACHAT_SCOPE=\"{o.Scope}\" is not one of GIGACHAT_API_PERS, GIGACHAT_API_B2B, GIGACHAT_API_CORP.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+public sealed class WorkerOptionsValidation : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions o)
+    {
+        var errors = new List<string>();
+        if (o.Concurrency is < 1 or > 256) errors.Add("WORKER_CONCURRENCY must be between 1 and 256.");
+        if (o.LeaseSeconds < 10) errors.Add("WORKER_LEASE_SECONDS must be at least 10.");
+        if (o.Role is not ("all" or "api" or "worker")) errors.Add($"SERVICE_ROLE=\"{o.Role}\" is not one of all, api, worker.");
+        if (o.MaxAttempts < 1) errors.Add("Worker:MaxAttempts must be at least 1.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

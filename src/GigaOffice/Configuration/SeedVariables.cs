@@ -1,0 +1,80 @@
+namespace GigaOffice.Configuration;
+
+/// <summary>
+/// The flat environment variable names of the original (Python) service, mapped onto
+/// configuration keys, so an existing <c>.env</c> keeps working unchanged.
+/// </summary>
+public static class SeedVariables
+{
+    public static readonly IReadOnlyDictionary<string, string> Map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["HOST"] = "Server:Host",
+        ["PORT"] = "Server:Port",
+        ["LOG_LEVEL"] = "Logging:Level",
+        ["LOG_DIR"] = "Logging:Directory",
+        ["LOG_FORMAT"] = "Logging:Format",
+
+        ["GIGACHAT_RUN_MODE"] = "GigaChat:RunMode",
+        ["GIGACHAT_CREDENTIALS"] = "GigaChat:Credentials",
+        ["GIGACHAT_BASE_URL"] = "GigaChat:BaseUrl",
+        ["GIGACHAT_AUTH_URL"] = "GigaChat:AuthUrl",
+        ["GIGACHAT_MODEL"] = "GigaChat:Model",
+        ["GIGACHAT_SCOPE"] = "GigaChat:Scope",
+        ["GIGACHAT_CA_BUNDLE_FILE"] = "GigaChat:CaBundleFile",
+        ["GIGACHAT_VERIFY_SSL_CERTS"] = "GigaChat:VerifySslCerts",
+        ["GIGACHAT_TIMEOUT"] = "GigaChat:TimeoutSeconds",
+        ["GIGACHAT_MTLS_CA_BUNDLE_FILE"] = "GigaChat:MtlsCaBundleFile",
+        ["GIGACHAT_MTLS_CERT_FILE"] = "GigaChat:MtlsCertFile",
+        ["GIGACHAT_MTLS_KEY_FILE"] = "GigaChat:MtlsKeyFile",
+        ["GIGACHAT_MTLS_KEY_FILE_PASSWORD"] = "GigaChat:MtlsKeyFilePassword",
+        ["GIGACHAT_MAX_REQUESTS_PER_MINUTE"] = "GigaChat:MaxRequestsPerMinute",
+        ["GIGACHAT_MAX_TOKENS_PER_REQUEST"] = "GigaChat:MaxTokensPerRequest",
+        ["GIGACHAT_DRYRUN_DELAY_MS"] = "GigaChat:DryRunDelayMs",
+
+        ["DB_HOST"] = "Database:Host",
+        ["DB_PORT"] = "Database:Port",
+        ["DB_NAME"] = "Database:Name",
+        ["DB_USER"] = "Database:User",
+        ["DB_PASSWORD"] = "Database:Password",
+        ["DB_SQLITE_PATH"] = "Database:SqlitePath",
+        ["DB_MIGRATE_ON_START"] = "Database:MigrateOnStart",
+
+        ["KAFKA_BOOTSTRAP_SERVERS"] = "Kafka:BootstrapServers",
+        ["KAFKA_TOPIC_REQUESTS"] = "Kafka:TopicRequests",
+        ["KAFKA_TOPIC_RESPONSES"] = "Kafka:TopicResponses",
+        ["KAFKA_CONSUMER_GROUP"] = "Kafka:ConsumerGroup",
+
+        ["SERVICE_ROLE"] = "Worker:Role",
+        ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
+        ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",
+    };
+
+    /// <summary>Environment variable that sets a configuration key, for messages to admins.</summary>
+    public static string NameOf(string configKey)
+    {
+        foreach (var (variable, key) in Map)
+            if (string.Equals(key, configKey, StringComparison.OrdinalIgnoreCase))
+                return variable;
+        return configKey.Replace(":", "__");
+    }
+
+    /// <summary>
+    /// Adds the seed variables from a <c>.env</c> file (if present) and then from the process
+    /// environment, so real environment variables win over the file.
+    /// </summary>
+    public static IConfigurationBuilder AddSeedVariables(this IConfigurationBuilder configuration, string dotEnvPath)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (File.Exists(dotEnvPath))
+        {
+            foreach (var (name, value) in DotNetEnv.Env.NoEnvVars().Load(dotEnvPath))
+                if (Map.TryGetValue(name, out var key)) values[key] = value;
+        }
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && Map.TryGetValue(name, out var key))
+                values[key] = entry.Value as string;
+        }
+        return configuration.AddInMemoryCollection(values);
+    }
+}

@@ -1,0 +1,88 @@
+namespace GigaOffice.Data;
+
+public static class RequestStatus
+{
+    public const string Queued = "queued";
+    public const string Processing = "processing";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+
+    public static readonly string[] All = [Queued, Processing, Completed, Failed];
+}
+
+/// <summary>One user request and, once processed, its result. The row is the source of truth
+/// for the queue too: a request is never lost while its row says it is not finished.</summary>
+public sealed class AiRequest
+{
+    public Guid Id { get; set; }
+    public string Status { get; set; } = RequestStatus.Queued;
+    public string QueryText { get; set; } = "";
+    public string? InputRange { get; set; }
+    public string Category { get; set; } = "";
+    /// <summary>True when the client did not name a category and the service chose it.</summary>
+    public bool CategoryClassified { get; set; }
+    /// <summary>The table as sent, JSON array of rows.</summary>
+    public string? InputDataJson { get; set; }
+    public string? CorrelationId { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    /// <summary>Until when the worker that claimed it owns it; past that another worker takes over.</summary>
+    public DateTime? LeaseUntil { get; set; }
+    public int Attempts { get; set; }
+
+    /// <summary>The parsed answer (JSON of <see cref="GigaChat.SpreadsheetAnswer"/>).</summary>
+    public string? ResultJson { get; set; }
+    /// <summary>The model's raw text, kept for the admin when it could not be used.</summary>
+    public string? RawAnswer { get; set; }
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+
+    public string? Model { get; set; }
+    public int? PromptVersion { get; set; }
+    public int PromptTokens { get; set; }
+    public int CompletionTokens { get; set; }
+    public int TotalTokens { get; set; }
+    /// <summary>From start of processing to the stored result.</summary>
+    public double? ProcessingMs { get; set; }
+    /// <summary>Time spent waiting for GigaChat, part of <see cref="ProcessingMs"/>.</summary>
+    public double? GigaChatMs { get; set; }
+}
+
+public sealed class PromptCategory
+{
+    public int Id { get; set; }
+    public string Name { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public string Description { get; set; } = "";
+    public bool IsActive { get; set; } = true;
+    public int SortOrder { get; set; }
+    /// <summary>table, text or chart: what kind of answer the category produces.</summary>
+    public string ResultKind { get; set; } = "text";
+    public string SystemPrompt { get; set; } = "";
+    /// <summary>JSON array of worked examples sent to the model before the user's request.</summary>
+    public string ExamplesJson { get; set; } = "[]";
+    /// <summary>JSON array of lower-case keyword stems for the keyword classifier.</summary>
+    public string KeywordsJson { get; set; } = "[]";
+    public int Version { get; set; } = 1;
+    /// <summary>Set when an admin changed the row: seeding at start then leaves it alone.</summary>
+    public bool IsCustomized { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public List<PresetPrompt> Presets { get; set; } = [];
+}
+
+public sealed class PresetPrompt
+{
+    public int Id { get; set; }
+    public string Name { get; set; } = "";
+    public int CategoryId { get; set; }
+    public PromptCategory? Category { get; set; }
+    public string Title { get; set; } = "";
+    public string PromptText { get; set; } = "";
+    public int SortOrder { get; set; }
+    public bool IsActive { get; set; } = true;
+    public bool IsCustomized { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

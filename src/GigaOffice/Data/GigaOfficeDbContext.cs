@@ -1,0 +1,64 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace GigaOffice.Data;
+
+/// <summary>
+/// The model shared by both databases. Each provider has its own subclass so that each keeps
+/// its own migrations (SQLite and PostgreSQL DDL differ).
+/// </summary>
+public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<AiRequest> Requests => Set<AiRequest>();
+    public DbSet<PromptCategory> Categories => Set<PromptCategory>();
+    public DbSet<PresetPrompt> Presets => Set<PresetPrompt>();
+
+    /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    {
+        configuration.Properties<DateTime>().HaveConversion<UtcConverter>();
+        configuration.Properties<DateTime?>().HaveConversion<NullableUtcConverter>();
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(), v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+
+    private sealed class NullableUtcConverter() : ValueConverter<DateTime?, DateTime?>(
+        v => v == null ? v : v.Value.Kind == DateTimeKind.Utc ? v : v.Value.ToUniversalTime(),
+        v => v == null ? v : DateTime.SpecifyKind(v.Value, DateTimeKind.Utc));
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<AiRequest>(e =>
+        {
+            e.ToTable("ai_requests");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Status).HasMaxLength(16);
+            e.Property(r => r.Category).HasMaxLength(64);
+            e.Property(r => r.InputRange).HasMaxLength(64);
+            e.Property(r => r.ErrorCode).HasMaxLength(64);
+            e.Property(r => r.Model).HasMaxLength(64);
+            e.Property(r => r.CorrelationId).HasMaxLength(64);
+            e.HasIndex(r => new { r.Status, r.CreatedAt });
+            e.HasIndex(r => r.CreatedAt);
+        });
+        model.Entity<PromptCategory>(e =>
+        {
+            e.ToTable("prompt_categories");
+            e.HasIndex(c => c.Name).IsUnique();
+            e.Property(c => c.Name).HasMaxLength(64);
+            e.Property(c => c.ResultKind).HasMaxLength(16);
+            e.HasMany(c => c.Presets).WithOne(p => p.Category).HasForeignKey(p => p.CategoryId);
+        });
+        model.Entity<PresetPrompt>(e =>
+        {
+            e.ToTable("preset_prompts");
+            e.HasIndex(p => p.Name).IsUnique();
+            e.Property(p => p.Name).HasMaxLength(128);
+        });
+    }
+}
+
+public sealed class SqliteGigaOfficeDbContext(DbContextOptions<SqliteGigaOfficeDbContext> options) : GigaOfficeDbContext(options);
+
+public sealed class PostgresGigaOfficeDbContext(DbContextOptions<PostgresGigaOfficeDbContext> options) : GigaOfficeDbContext(options);

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace GigaOffice.Infrastructure;
+
+public static class Problems
+{
+    public static ProblemHttpResult DatabaseUnavailable() => TypedResults.Problem(
+        title: "База данных недоступна",
+        detail: "Сервис временно не может сохранить запрос. Повторите через несколько секунд.",
+        statusCode: StatusCodes.Status503ServiceUnavailable);
+}
+
+/// <summary>
+/// Turns what the framework throws on bad input into problem+json that names the field, and
+/// anything else into a 500 that reveals nothing but the trace id.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => Invalid(FieldOf(json.Path), "Неверный JSON или тип значения: " + Describe(json)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                new ProblemDetails { Status = 413, Title = "Тело запроса слишком большое" },
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } =>
+                new ProblemDetails { Status = 415, Title = "Ожидается Content-Type: application/json" },
+            BadHttpRequestException bad when bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) =>
+                Invalid("body", "Тело запроса обязательно и должно быть JSON-объектом."),
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Неверный запрос" },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Внутренняя ошибка сервиса",
+                Detail = "Сообщите администратору идентификатор trace_id.",
+            };
+        }
+        problem.Extensions["trace_id"] = http.TraceIdentifier;
+        http.Response.StatusCode = problem.Status ?? 400;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "Запрос не прошёл проверку" };
+
+    /// <summary>"$.query_text" -> "query_text"; "$.input_data[2]" -> "input_data[2]"; "$" -> "body".</summary>
+    private static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+
+    private static string Describe(JsonException json) =>
+        json.Path is null or "$" ? "тело запроса не является JSON-объектом." : $"поле {FieldOf(json.Path)} имеет неверный тип или формат.";
+}

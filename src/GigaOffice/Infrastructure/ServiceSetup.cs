@@ -1,0 +1,121 @@
+using GigaOffice.Configuration;
+using GigaOffice.Data;
+using GigaOffice.GigaChat;
+using GigaOffice.Health;
+using GigaOffice.Prompts;
+using GigaOffice.Queue;
+using GigaOffice.Requests;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+
+namespace GigaOffice.Infrastructure;
+
+public static class ServiceSetup
+{
+    /// <summary>Configuration sources in rising priority: appsettings, .env, environment, command line.</summary>
+    public static void AddGigaOfficeConfiguration(this WebApplicationBuilder builder, string[] args)
+    {
+        builder.Configuration.AddSeedVariables(Path.Combine(builder.Environment.ContentRootPath, ".env"));
+        builder.Configuration.AddCommandLine(args);
+    }
+
+    public static void AddGigaOfficeServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddOptions<ServerOptions>().Bind(configuration.GetSection(ServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GigaChatOptions>().Bind(configuration.GetSection(GigaChatOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GigaChatOptions>, GigaChatOptionsValidation>();
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section));
+
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
+        var gigaChat = configuration.GetSection(GigaChatOptions.Section).Get<GigaChatOptions>() ?? new();
+        var worker = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddGigaOfficeDatabase(database, builder.Environment.ContentRootPath);
+        services.AddGigaChat(gigaChat);
+
+        services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
+        services.AddSingleton<PromptCatalog>();
+        services.AddSingleton<KeywordClassifier>();
+
+        services.AddSingleton<ProcessRequestValidator>();
+        services.AddSingleton<RequestProcessor>();
+        services.AddSingleton<IRequestQueue, InProcessRequestQueue>();
+        if (worker.RunsWorker)
+        {
+            services.AddHostedService<QueueWorker>();
+            services.AddSingleton<RequestRecoveryService>();
+            services.AddHostedService(sp => sp.GetRequiredService<RequestRecoveryService>());
+        }
+
+        services.AddGigaOfficeHealthChecks();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o => GigaOfficeJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddGigaOfficeOpenApi();
+    }
+
+    public static void AddGigaOfficeLogging(this WebApplicationBuilder builder)
+    {
+        var level = (builder.Configuration["Logging:Level"] ?? "info").Trim().ToLowerInvariant() switch
+        {
+            "trace" or "verbose" => LogEventLevel.Verbose,
+            "debug" => LogEventLevel.Debug,
+            "warning" or "warn" => LogEventLevel.Warning,
+            "error" => LogEventLevel.Error,
+            "critical" or "fatal" => LogEventLevel.Fatal,
+            _ => LogEventLevel.Information,
+        };
+        var directory = Path.GetFullPath(builder.Configuration["Logging:Directory"] ?? "logs", builder.Environment.ContentRootPath);
+        var toFile = builder.Configuration.GetValue("Logging:File", true);
+        builder.Services.AddSerilog(log =>
+        {
+            log.MinimumLevel.Is(level)
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+            if (toFile)
+                log.WriteTo.File(Path.Combine(directory, "gigaoffice.log"), rollingInterval: RollingInterval.Day,
+                    retainedFileCountLimit: 14, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        });
+    }
+
+    /// <summary>Listens on HOST:PORT (localhost:8000) unless ASPNETCORE_URLS or --urls says otherwise.</summary>
+    public static void UseGigaOfficeUrls(this WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])) return;
+        var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new();
+        builder.WebHost.UseUrls($"http://{server.Host}:{server.Port}");
+    }
+
+    /// <summary>Refuses bodies over the limit before they are read (Content-Length), and caps streamed ones.</summary>
+    public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app)
+    {
+        var limit = app.ApplicationServices.GetRequiredService<IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes;
+        return app.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > limit)
+            {
+                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = http,
+                    ProblemDetails = { Status = 413, Title = "Тело запроса слишком большое", Detail = $"Не больше {limit} байт." },
+                });
+                return;
+            }
+            if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+                feature.MaxRequestBodySize = limit;
+            await next(http);
+        });
+    }
+}

@@ -1,0 +1,85 @@
+using GigaOffice.Data;
+using GigaOffice.Queue;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace GigaOffice.Metrics;
+
+public sealed record MetricsPeriod(DateTime? From, DateTime To);
+public sealed record CategoryCounts(int Total, int Completed, int Failed, int InProgress);
+public sealed record DurationSummary(int Count, double? Average, double? P50, double? P95, double? P99, double? Max);
+public sealed record TokenTotals(long Prompt, long Completion, long Total);
+
+public sealed record MetricsSummary(
+    MetricsPeriod Period, int TotalRequests, Dictionary<string, int> ByStatus, Dictionary<string, CategoryCounts> ByCategory,
+    DurationSummary ProcessingTimeMs, DurationSummary GigaChatTimeMs, TokenTotals Tokens, Dictionary<string, int> Errors, long QueueDepth);
+
+/// <summary>
+/// A usage summary computed from the stored requests, so it survives restarts and covers every
+/// instance that shares the database.
+/// </summary>
+public static class MetricsEndpoints
+{
+    /// <summary>Percentiles are computed over at most this many latest requests of the period.</summary>
+    private const int DurationSampleLimit = 100_000;
+
+    public static IEndpointRouteBuilder MapUsageMetrics(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/metrics", SummaryAsync).WithTags("Метрики")
+            .WithSummary("Статистика использования")
+            .WithDescription("period: 1h, 24h (по умолчанию), 7d, 30d или all; либо from/to в ISO 8601 (UTC).");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<MetricsSummary>, ValidationProblem>> SummaryAsync(
+        GigaOfficeDbContext db, IRequestQueue queue, TimeProvider time, string? period, DateTime? from, DateTime? to, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        DateTime? start = period?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => from is null && to is null ? now.AddHours(-24) : null,
+            "1h" => now.AddHours(-1),
+            "24h" or "1d" => now.AddHours(-24),
+            "7d" => now.AddDays(-7),
+            "30d" => now.AddDays(-30),
+            "all" => null,
+            _ => DateTime.MaxValue,
+        };
+        if (start == DateTime.MaxValue)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["period"] = ["Допустимо: 1h, 24h, 7d, 30d, all."] });
+        start = from?.ToUniversalTime() ?? start;
+        var end = to?.ToUniversalTime() ?? now;
+        if (start > end)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["Начало периода позже его конца."] });
+
+        var scope = db.Requests.AsNoTracking().Where(r => r.CreatedAt <= end);
+        if (start is { } s) scope = scope.Where(r => r.CreatedAt >= s);
+
+        var groups = await scope.GroupBy(r => new { r.Category, r.Status }).Select(g => new { g.Key.Category, g.Key.Status, Count = g.Count() }).ToListAsync(ct);
+        var byStatus = RequestStatus.All.ToDictionary(st => st, st => groups.Where(g => g.Status == st).Sum(g => g.Count));
+        var byCategory = groups.GroupBy(g => g.Category).ToDictionary(g => g.Key, g => new CategoryCounts(
+            g.Sum(x => x.Count),
+            g.Where(x => x.Status == RequestStatus.Completed).Sum(x => x.Count),
+            g.Where(x => x.Status == RequestStatus.Failed).Sum(x => x.Count),
+            g.Where(x => x.Status is RequestStatus.Queued or RequestStatus.Processing).Sum(x => x.Count)));
+        var errors = await scope.Where(r => r.ErrorCode != null).GroupBy(r => r.ErrorCode!)
+            .Select(g => new { Code = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Code, g => g.Count, ct);
+        var tokens = await scope.GroupBy(_ => 1).Select(g => new TokenTotals(
+            g.Sum(r => (long)r.PromptTokens), g.Sum(r => (long)r.CompletionTokens), g.Sum(r => (long)r.TotalTokens))).FirstOrDefaultAsync(ct);
+        var durations = await scope.Where(r => r.ProcessingMs != null).OrderByDescending(r => r.CreatedAt).Take(DurationSampleLimit)
+            .Select(r => new { Total = r.ProcessingMs!.Value, GigaChat = r.GigaChatMs }).ToListAsync(ct);
+
+        return TypedResults.Ok(new MetricsSummary(
+            new MetricsPeriod(start, end), groups.Sum(g => g.Count), byStatus, byCategory,
+            Summarize(durations.Select(d => d.Total)), Summarize(durations.Where(d => d.GigaChat.HasValue).Select(d => d.GigaChat!.Value)),
+            tokens ?? new TokenTotals(0, 0, 0), errors, queue.ApproximateDepth));
+    }
+
+    private static DurationSummary Summarize(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return new DurationSummary(0, null, null, null, null, null);
+        double P(double q) => Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)], 2);
+        return new DurationSummary(sorted.Length, Math.Round(sorted.Average(), 2), P(0.5), P(0.95), P(0.99), Math.Round(sorted[^1], 2));
+    }
+}

@@ -1,0 +1,68 @@
+using GigaOffice.Configuration;
+using GigaOffice.Data;
+using GigaOffice.Requests;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GigaOffice.Queue;
+
+/// <summary>Feeds queue notices to the request processor once the database is ready.</summary>
+public sealed class QueueWorker(IRequestQueue queue, RequestProcessor processor, DatabaseReadiness database, IOptions<WorkerOptions> options, ILogger<QueueWorker> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await database.WaitAsync(stoppingToken);
+        logger.LogInformation("Worker consuming from the {Queue} queue with concurrency {Concurrency}", queue.Name, options.Value.Concurrency);
+        await queue.ConsumeAsync(processor.ProcessAsync, options.Value.Concurrency, stoppingToken);
+    }
+}
+
+/// <summary>
+/// Finds requests that should be in work but are not: queued ones whose notice was lost (the
+/// process died after the commit) or whose retry is due, and processing ones whose worker died
+/// (expired lease). It publishes them again; the conditional claim makes repeats harmless.
+/// </summary>
+public sealed class RequestRecoveryService(
+    IServiceScopeFactory scopes, IRequestQueue queue, DatabaseReadiness database, IOptions<WorkerOptions> options,
+    TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
+{
+    /// <summary>Freshly accepted requests were just published by the API; leave them alone a moment.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await database.WaitAsync(stoppingToken);
+        var interval = TimeSpan.FromSeconds(Math.Max(1, options.Value.RecoveryIntervalSeconds));
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var count = await SweepAsync(includeFresh: first, stoppingToken);
+                if (count > 0) logger.LogInformation("Recovery sweep re-published {Count} requests", count);
+                first = false;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Recovery sweep failed; will try again");
+            }
+            try { await Task.Delay(interval, time, stoppingToken); }
+            catch (OperationCanceledException) { break; }
+        }
+    }
+
+    public async Task<int> SweepAsync(bool includeFresh, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        var freshBefore = includeFresh ? now.AddYears(1) : now - Grace;
+        var ids = await RequestProcessor.Claimable(db, now)
+            .Where(r => r.Status != RequestStatus.Queued || r.CreatedAt < freshBefore)
+            .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(1000)
+            .ToListAsync(cancellationToken);
+        foreach (var id in ids) await queue.PublishAsync(id, cancellationToken);
+        return ids.Count;
+    }
+}

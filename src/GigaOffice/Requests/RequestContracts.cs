@@ -1,0 +1,36 @@
+using System.Text.Json;
+using GigaOffice.GigaChat;
+
+namespace GigaOffice.Requests;
+
+/// <summary>A request from the plugin: what the user asked and the selected table.</summary>
+public sealed record ProcessRequest
+{
+    /// <summary>The user's request in natural language.</summary>
+    /// <example>Проанализируй данные продаж и найди тренды</example>
+    public string? QueryText { get; init; }
+    /// <summary>The selected range, A1 notation.</summary>
+    /// <example>A1:D10</example>
+    public string? InputRange { get; init; }
+    /// <summary>Category name (machine name, its last word such as "analysis", or the display name). Omit it to let the service classify.</summary>
+    /// <example>analysis</example>
+    public string? Category { get; init; }
+    /// <summary>The selected cells: an array of rows, each an array of strings, numbers, booleans or nulls.</summary>
+    public JsonElement? InputData { get; init; }
+}
+
+public sealed record ProcessAccepted(
+    Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl);
+
+public sealed record RequestError(string Code, string Message);
+
+public sealed record RequestStatusResponse(
+    Guid RequestId, string Status, string Category, DateTime CreatedAt, DateTime? StartedAt, DateTime? CompletedAt,
+    int Attempts, RequestError? Error, string? CorrelationId);
+
+public sealed record TokenCounts(int Prompt, int Completion, int Total);
+
+/// <summary>The processed answer, ready for the plugin to apply.</summary>
+public sealed record RequestResultResponse(
+    Guid RequestId, string Status, string Category, SpreadsheetAnswer? Result, RequestError? Error,
+    TokenCounts Tokens, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt);
