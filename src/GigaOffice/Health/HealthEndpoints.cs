@@ -4,6 +4,7 @@ using GigaOffice.Data;
 using GigaOffice.GigaChat;
 using GigaOffice.Queue;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -43,6 +44,10 @@ public sealed class GigaChatHealthCheck(IGigaChatClient client) : IHealthCheck
         Task.FromResult(HealthCheckResult.Healthy(client.Mode, new Dictionary<string, object> { ["mode"] = client.Mode }));
 }
 
+public sealed record ComponentHealth(string Status, string? Description, Dictionary<string, string?> Data);
+
+public sealed record HealthResponse(string Status, string Version, long UptimeSeconds, Dictionary<string, ComponentHealth> Components);
+
 public static class HealthEndpoints
 {
     private static readonly string Version = typeof(HealthEndpoints).Assembly
@@ -60,29 +65,30 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
-            .WithTags("Состояние").WithSummary("Состояние сервиса и его частей");
+        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей");
         // For orchestrators: alive = the process answers; ready = it can take requests.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync });
         return app;
     }
 
+    internal static async Task<Results<Ok<HealthResponse>, JsonHttpResult<HealthResponse>>> ReportAsync(HealthCheckService health, CancellationToken ct)
+    {
+        var report = ToResponse(await health.CheckHealthAsync(ct));
+        return report.Status == "unhealthy"
+            ? TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : TypedResults.Ok(report);
+    }
+
+    private static HealthResponse ToResponse(HealthReport report) => new(
+        report.Status.ToString().ToLowerInvariant(), Version, (long)(DateTime.UtcNow - StartedAt).TotalSeconds,
+        report.Entries.ToDictionary(e => e.Key, e => new ComponentHealth(
+            e.Value.Status.ToString().ToLowerInvariant(), e.Value.Description,
+            e.Value.Data.ToDictionary(d => d.Key, d => d.Value.ToString()))));
+
     private static Task WriteAsync(HttpContext http, HealthReport report)
     {
         http.Response.ContentType = "application/json; charset=utf-8";
-        var body = new
-        {
-            status = report.Status.ToString().ToLowerInvariant(),
-            version = Version,
-            uptime_seconds = (long)(DateTime.UtcNow - StartedAt).TotalSeconds,
-            components = report.Entries.ToDictionary(e => e.Key, e => new
-            {
-                status = e.Value.Status.ToString().ToLowerInvariant(),
-                description = e.Value.Description,
-                data = e.Value.Data,
-            }),
-        };
-        return http.Response.WriteAsync(JsonSerializer.Serialize(body, GigaOfficeJson.Options));
+        return http.Response.WriteAsync(JsonSerializer.Serialize(ToResponse(report), GigaOfficeJson.Options));
     }
 }

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using GigaOffice.Requests;
 using Microsoft.OpenApi;
 
+#pragma warning disable CS0618 // Schema.Example is what Swagger UI and ReDoc render as the example.
+
 namespace GigaOffice.Infrastructure;
 
 public static class OpenApiSetup

@@ -18,9 +18,14 @@ public static class RequestEndpoints
 
         group.MapPost("/process", ProcessAsync)
             .WithSummary("Принять запрос на обработку")
-            .WithDescription("Проверяет запрос, сохраняет его и ставит в очередь. Ответ приходит сразу с request_id; результат — через /api/ai/status и /api/ai/result.");
-        group.MapGet("/status/{request_id}", StatusAsync).WithSummary("Статус обработки запроса");
-        group.MapGet("/result/{request_id}", ResultAsync).WithSummary("Результат обработки запроса");
+            .WithDescription("Проверяет запрос, сохраняет его и ставит в очередь. Ответ приходит сразу с request_id; результат — через /api/ai/status и /api/ai/result.")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        group.MapGet("/status/{request_id}", StatusAsync).WithSummary("Статус обработки запроса")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/result/{request_id}", ResultAsync).WithSummary("Результат обработки запроса")
+            .WithDescription("200 — запрос завершён (completed или failed с кодом ошибки); 409 — ещё в очереди или в работе; 404 — нет такого запроса.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -76,7 +81,7 @@ public static class RequestEndpoints
             "Запрос принят и поставлен в очередь.", statusUrl, $"/api/ai/result/{request.Id}"));
     }
 
-    internal static async Task<Results<Ok<RequestStatusResponse>, NotFound<ProblemDetails>, ValidationProblem>> StatusAsync(
+    internal static async Task<Results<Ok<RequestStatusResponse>, ProblemHttpResult, ValidationProblem>> StatusAsync(
         string request_id, GigaOfficeDbContext db, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
@@ -86,7 +91,7 @@ public static class RequestEndpoints
             r.Attempts, Error(r), r.CorrelationId));
     }
 
-    internal static async Task<Results<Ok<RequestResultResponse>, NotFound<ProblemDetails>, ValidationProblem, Conflict<ProblemDetails>>> ResultAsync(
+    internal static async Task<Results<Ok<RequestResultResponse>, ProblemHttpResult, ValidationProblem>> ResultAsync(
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
@@ -95,13 +100,13 @@ public static class RequestEndpoints
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing)
         {
             http.Response.Headers.RetryAfter = "1";
-            return TypedResults.Conflict(new ProblemDetails
+            return TypedResults.Problem(new ProblemDetails
             {
                 Type = "https://gigaoffice/problems/result-not-ready",
                 Title = "Результат ещё не готов",
                 Status = StatusCodes.Status409Conflict,
                 Detail = r.Status == RequestStatus.Queued ? "Запрос ждёт в очереди. Повторите через секунду." : "Запрос обрабатывается. Повторите через секунду.",
-                Extensions = { ["request_id"] = r.Id, ["status"] = r.Status },
+                Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
             });
         }
         var answer = r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options);
@@ -115,7 +120,7 @@ public static class RequestEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["request_id"] = ["Идентификатор запроса должен быть UUID."] },
             title: "Неверный идентификатор запроса");
 
-    private static NotFound<ProblemDetails> NotFound(Guid id) => TypedResults.NotFound(new ProblemDetails
+    private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(new ProblemDetails
     {
         Type = "https://gigaoffice/problems/request-not-found",
         Title = "Запрос не найден",

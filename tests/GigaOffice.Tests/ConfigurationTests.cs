@@ -1,0 +1,47 @@
+using GigaOffice.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace GigaOffice.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void Seed_variable_names_from_a_dotenv_file_map_onto_configuration()
+    {
+        var dir = TempPaths.NewDirectory();
+        var envFile = Path.Combine(dir, ".env");
+        File.WriteAllText(envFile, """
+            # a comment
+            GIGACHAT_RUN_MODE=cloud
+            GIGACHAT_MAX_REQUESTS_PER_MINUTE=42
+            DB_HOST=db.internal
+            KAFKA_BOOTSTRAP_SERVERS=kafka:9092
+            PORT=8123
+            UNRELATED=ignored
+            """);
+        var configuration = new ConfigurationBuilder().AddSeedVariables(envFile).Build();
+        Assert.Equal("cloud", configuration["GigaChat:RunMode"]);
+        Assert.Equal("42", configuration["GigaChat:MaxRequestsPerMinute"]);
+        Assert.Equal("db.internal", configuration["Database:Host"]);
+        Assert.Equal("kafka:9092", configuration["Kafka:BootstrapServers"]);
+        Assert.Equal("8123", configuration["Server:Port"]);
+        Assert.Null(configuration["UNRELATED"]);
+        Assert.True(configuration.GetSection("Database").Get<DatabaseOptions>()!.UsePostgres);
+    }
+
+    [Fact]
+    public async Task A_wrong_setting_stops_the_start_with_a_message_naming_the_variable()
+    {
+        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "dryrun", ["GigaChat:MaxRequestsPerMinute"] = "0" });
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("GIGACHAT_MAX_REQUESTS_PER_MINUTE", error.ToString());
+    }
+
+    [Fact]
+    public async Task An_unknown_run_mode_is_refused_at_start()
+    {
+        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "turbo" });
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.Contains("GIGACHAT_RUN_MODE", error.ToString());
+    }
+}

@@ -1,0 +1,112 @@
+using GigaOffice.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GigaOffice.Tests;
+
+/// <summary>What is stored survives a restart on the same SQLite file.</summary>
+public sealed class PersistenceTests
+{
+    [Fact]
+    public async Task Restart_on_the_same_database_keeps_requests_results_and_metrics()
+    {
+        var path = TempPaths.NewDatabase();
+        Guid id;
+        await using (var first = new GigaOfficeApp(path))
+        {
+            var client = first.CreateClient();
+            id = await client.SubmitAsync(ApiClientExtensions.SeedExample);
+            await client.WaitFinishedAsync(id);
+        }
+
+        await using var second = new GigaOfficeApp(path);
+        var again = second.CreateClient();
+        var status = await again.GetJsonAsync($"/api/ai/status/{id}");
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        var result = await again.GetJsonAsync($"/api/ai/result/{id}");
+        Assert.Equal(330, result.GetProperty("result").GetProperty("table")[1][1].GetDouble());
+        var metrics = await again.GetJsonAsync("/api/metrics?period=all");
+        Assert.Equal(1, metrics.GetProperty("by_status").GetProperty("completed").GetInt32());
+        Assert.True(metrics.GetProperty("tokens").GetProperty("total").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Prompt_seeding_keeps_ids_stable_and_leaves_admin_changes_alone()
+    {
+        var path = TempPaths.NewDatabase();
+        Dictionary<string, int> categoryIds, presetIds;
+        await using (var first = new GigaOfficeApp(path))
+        {
+            var client = first.CreateClient();
+            categoryIds = (await client.GetJsonAsync("/api/prompts/categories?include_inactive=true")).EnumerateArray()
+                .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("id").GetInt32());
+            presetIds = (await client.GetJsonAsync("/api/prompts/presets")).EnumerateArray()
+                .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("id").GetInt32());
+            Assert.Equal(9, categoryIds.Count);
+            Assert.True(presetIds.Count >= 20);
+
+            // An admin renames a category; the next start must not undo it.
+            await using var scope = first.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            await db.Categories.Where(c => c.Name == "spreadsheet-analysis").ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.DisplayName, "Анализ (изменено)").SetProperty(c => c.IsCustomized, true));
+        }
+
+        await using var second = new GigaOfficeApp(path);
+        var again = second.CreateClient();
+        var categories = (await again.GetJsonAsync("/api/prompts/categories?include_inactive=true")).EnumerateArray().ToList();
+        Assert.Equal(categoryIds, categories.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("id").GetInt32()));
+        Assert.Equal(presetIds, (await again.GetJsonAsync("/api/prompts/presets")).EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("id").GetInt32()));
+        Assert.Equal("Анализ (изменено)", categories.Single(c => c.GetProperty("name").GetString() == "spreadsheet-analysis").GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task Requests_left_behind_by_a_dead_process_are_picked_up_at_start()
+    {
+        var path = TempPaths.NewDatabase();
+        Guid orphanQueued = Guid.CreateVersion7(), orphanProcessing = Guid.CreateVersion7();
+        await using (var first = new GigaOfficeApp(path))
+        {
+            first.CreateClient(); // starts the host: migrates and seeds
+            await using var scope = first.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            var now = DateTime.UtcNow;
+            // As a killed process leaves them: committed but never published, and claimed by a worker that died.
+            db.Requests.Add(new AiRequest { Id = orphanQueued, Status = RequestStatus.Queued, QueryText = "сумма", Category = "spreadsheet-analysis",
+                InputDataJson = "[[\"a\",1,2]]", CreatedAt = now.AddMinutes(-1) });
+            db.Requests.Add(new AiRequest { Id = orphanProcessing, Status = RequestStatus.Processing, QueryText = "сумма", Category = "spreadsheet-analysis",
+                InputDataJson = "[[\"a\",1,2]]", CreatedAt = now.AddMinutes(-10), StartedAt = now.AddMinutes(-9), LeaseUntil = now.AddMinutes(-4), Attempts = 1 });
+            await db.SaveChangesAsync();
+        }
+
+        await using var second = new GigaOfficeApp(path);
+        var client = second.CreateClient();
+        Assert.Equal("completed", (await client.WaitFinishedAsync(orphanQueued)).GetProperty("status").GetString());
+        var taken = await client.WaitFinishedAsync(orphanProcessing);
+        Assert.Equal("completed", taken.GetProperty("status").GetString());
+        Assert.Equal(2, taken.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_processing_request_with_a_live_lease_is_not_taken_twice()
+    {
+        await using var app = new GigaOfficeApp();
+        app.CreateClient();
+        var id = Guid.CreateVersion7();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            db.Requests.Add(new AiRequest { Id = id, Status = RequestStatus.Processing, QueryText = "сумма", Category = "spreadsheet-analysis",
+                CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow, LeaseUntil = DateTime.UtcNow.AddMinutes(5), Attempts = 1 });
+            await db.SaveChangesAsync();
+        }
+        var processor = app.Services.GetRequiredService<GigaOffice.Requests.RequestProcessor>();
+        await processor.ProcessAsync(id, CancellationToken.None);
+
+        await using var check = app.Services.CreateAsyncScope();
+        var row = await check.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Requests.AsNoTracking().SingleAsync(r => r.Id == id);
+        Assert.Equal(RequestStatus.Processing, row.Status);
+        Assert.Equal(1, row.Attempts);
+    }
+}
