@@ -21,7 +21,7 @@ public static class DatabaseSetup
         else
         {
             var connectionString = SqliteConnectionString(options, contentRoot);
-            services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString));
+            services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteConnectionSetup.Instance));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
         }
         services.AddSingleton<DatabaseReadiness>();
