@@ -4,7 +4,8 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
-SERVICE_DLL=$ROOT/src/GigaOffice/bin/Release/net10.0/GigaOffice.dll
+# SERVICE_DLL may point at another build (e.g. a publish of an older commit) for A/B runs.
+SERVICE_DLL=${SERVICE_DLL:-$ROOT/src/GigaOffice/bin/Release/net10.0/GigaOffice.dll}
 LOADGEN_DLL=$ROOT/bench/LoadGen/bin/Release/net10.0/LoadGen.dll
 FAKE_DLL=$ROOT/tests/FakeGigaChat/bin/Release/net10.0/FakeGigaChat.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

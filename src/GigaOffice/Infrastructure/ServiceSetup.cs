@@ -46,6 +46,7 @@ public static class ServiceSetup
         services.AddSingleton<KeywordClassifier>();
 
         services.AddSingleton<ProcessRequestValidator>();
+        services.AddSingleton<AcceptedRequestWriter>();
         services.AddSingleton<RequestProcessor>();
         services.AddSingleton<IRequestQueue, InProcessRequestQueue>();
         if (worker.RunsWorker)

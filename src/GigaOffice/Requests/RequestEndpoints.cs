@@ -31,7 +31,7 @@ public static class RequestEndpoints
 
     internal static async Task<Results<Accepted<ProcessAccepted>, ValidationProblem, ProblemHttpResult>> ProcessAsync(
         ProcessRequest body, ProcessRequestValidator validator, PromptCatalog prompts, KeywordClassifier classifier,
-        GigaOfficeDbContext db, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, HttpContext http,
+        AcceptedRequestWriter writer, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, HttpContext http,
         CancellationToken cancellationToken)
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
@@ -71,8 +71,9 @@ public static class RequestEndpoints
             CorrelationId = http.TraceIdentifier,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.Requests.Add(request);
-        await db.SaveChangesAsync(cancellationToken);
+        // Committed together with concurrent accepts (group commit); not cancelled with the client,
+        // so that a committed row is always announced below.
+        await writer.SaveAsync(request);
         // After the commit: if this notice is lost, the recovery sweep finds the queued row.
         await queue.PublishAsync(request.Id, CancellationToken.None);
 
