@@ -12,24 +12,13 @@ RUNS=${RUNS:-3} LATENCY_MS=${LATENCY_MS:-300} WORKER_CONCURRENCY=${WORKER_CONCUR
 ALLOWED=$(awk -v c="$WORKER_CONCURRENCY" -v l="$LATENCY_MS" 'BEGIN { printf "%.2f", c * 1000 / l }')
 REQUESTS=${REQUESTS:-$(awk -v a="$ALLOWED" 'BEGIN { n = int(a * 30); print (n < 200 ? 200 : n) }')}
 
-has_cloud_mode() { grep -rqsE "class \w*Cloud\w*Client|GigaChatRunMode.Cloud =>" "$ROOT/src/GigaOffice/GigaChat"; }
 UPSTREAM=${UPSTREAM:-$(has_cloud_mode && echo fake || echo dryrun)}
 
 prepare
-FAKE_PID=
-trap 'stop_service; [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null; stop_backend' EXIT
 
-upstream_env=()
 if [ "$UPSTREAM" = fake ]; then
-  fake_dir=$(mktemp -d /tmp/gigaoffice-fake.XXXXXX)
-  fake_port=$(free_port)
-  dotnet "$FAKE_DLL" --port "$fake_port" --latency-ms "$LATENCY_MS" --cert-dir "$fake_dir/certs" >"$fake_dir/fake.log" 2>&1 &
-  FAKE_PID=$!
-  for _ in $(seq 1 100); do grep -q "listening" "$fake_dir/fake.log" && break; sleep 0.2; done
-  ca=$(awk -F': +' '/^CA bundle:/ { print $2 }' "$fake_dir/fake.log")
-  upstream_env=(GIGACHAT_RUN_MODE=cloud GIGACHAT_CREDENTIALS=dGVzdDp0ZXN0 GIGACHAT_CA_BUNDLE_FILE="$ca"
-    GIGACHAT_AUTH_URL="https://127.0.0.1:$fake_port/api/v2/oauth" GIGACHAT_BASE_URL="https://127.0.0.1:$fake_port/api/v1"
-    GIGACHAT_MAX_REQUESTS_PER_MINUTE=1000000)
+  start_fake "$LATENCY_MS"
+  upstream_env=("${FAKE_ENV[@]}")
 else
   upstream_env=(GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRUN_DELAY_MS="$LATENCY_MS")
 fi

@@ -126,30 +126,30 @@ public static class Scenarios
     /// </summary>
     public static async Task<int> DrillAsync(ServiceClient service, Options o)
     {
-        var accepted = new ConcurrentBag<Guid>();
+        var accepted = new ConcurrentBag<(long Index, Guid Id)>();
         var refused = new ConcurrentDictionary<string, int>();
         var total = (long)Math.Round(o.Duration * o.Rate);
         var start = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>();
 
-        async Task FireAsync()
+        async Task FireAsync(long index)
         {
             var outcome = await service.SubmitAsync(readBody: true);
-            if (ServiceClient.RequestId(outcome) is { } id) accepted.Add(id);
+            if (ServiceClient.RequestId(outcome) is { } id) accepted.Add((index, id));
             else refused.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
         }
 
         for (long i = 0; i < total;)
         {
             var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * o.Rate) + 1);
-            for (; i < due; i++) inFlight.Add(FireAsync());
+            for (; i < due; i++) inFlight.Add(FireAsync(i));
             if (inFlight.Count > 4096) inFlight.RemoveAll(t => t.IsCompleted);
             await Task.Delay(1);
         }
         await Task.WhenAll(inFlight);
         Console.WriteLine($"offered {total}, accepted {accepted.Count}, not accepted {refused.Values.Sum()} ({Describe(refused)})");
 
-        var ids = accepted.ToList();
+        var ids = accepted.OrderBy(a => a.Index).Select(a => a.Id).ToList();
         var states = await WaitFinishedAsync(service, ids, o.FinishTimeout, Math.Min(o.Connections, 16));
         var completed = states.Values.Count(s => s.Status == "completed");
         var failed = states.Values.Where(s => s.Status == "failed").GroupBy(s => s.ErrorCode ?? "?").ToDictionary(g => g.Key, g => g.Count());
@@ -185,20 +185,23 @@ public static class Scenarios
     }
 
     /// <summary>
-    /// Polls in submission order and stops each round at a run of unfinished ones: work is taken
-    /// roughly in order, so the polling itself stays a small load on the service.
+    /// Polls in submission order and stops a round at a run of unfinished ones: work is taken
+    /// roughly in order, so the polling itself stays a small load on the service. Every tenth
+    /// round, and the last one before the deadline, polls everything still pending.
     /// </summary>
     private static async Task<Dictionary<Guid, RequestState>> WaitFinishedAsync(ServiceClient service, List<Guid> ids, double timeoutSeconds, int parallel)
     {
         var done = new ConcurrentDictionary<Guid, RequestState>();
         var deadline = Stopwatch.GetTimestamp() + Ticks(timeoutSeconds);
         var lastReport = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetTimestamp() < deadline)
+        for (var round = 1; ; round++)
         {
             var pending = ids.Where(id => !done.ContainsKey(id)).ToList();
+            var last = Stopwatch.GetTimestamp() >= deadline;
             if (pending.Count == 0) break;
+            var full = last || round % 10 == 0;
             var unfinishedRun = 0;
-            for (var offset = 0; offset < pending.Count && unfinishedRun < parallel * 4; offset += parallel)
+            for (var offset = 0; offset < pending.Count && (full || unfinishedRun < parallel * 4); offset += parallel)
             {
                 var batch = pending.Skip(offset).Take(parallel).ToList();
                 var states = await Task.WhenAll(batch.Select(id => service.StatusAsync(id)));
@@ -217,6 +220,7 @@ public static class Scenarios
                 Console.WriteLine($"  waiting: {ids.Count - done.Count} of {ids.Count} not finished");
                 lastReport = Stopwatch.GetTimestamp();
             }
+            if (last) break;
             if (done.Count < ids.Count) await Task.Delay(200);
         }
         return new Dictionary<Guid, RequestState>(done);
