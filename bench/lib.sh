@@ -5,7 +5,7 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 # SERVICE_DLL may point at another build (e.g. a publish of an older commit) for A/B runs.
-SERVICE_DLL=${SERVICE_DLL:-$ROOT/src/GigaOffice/bin/Release/net10.0/GigaOffice.dll}
+SERVICE_DLL=$(realpath -m "${SERVICE_DLL:-$ROOT/src/GigaOffice/bin/Release/net10.0/GigaOffice.dll}")
 LOADGEN_DLL=$ROOT/bench/LoadGen/bin/Release/net10.0/LoadGen.dll
 FAKE_DLL=$ROOT/tests/FakeGigaChat/bin/Release/net10.0/FakeGigaChat.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -92,6 +92,17 @@ sample_rss() {
 
 # field NAME: the value of NAME=... on the RESULT line read from stdin.
 field() { grep '^RESULT' | tail -1 | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
+
+# wrk_result TEXT: wrk's --latency output as a LoadGen-style RESULT line (latencies in ms).
+wrk_result() {
+  echo "$1" | sed 's/^/  /'
+  echo "$1" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +90%/ { p90 = ms($2) } /^ +99%/ { p99 = ms($2) }
+    /Requests\/sec:/ { rps = $2 } /Non-2xx/ { err += $5 } /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+    /^ +Latency / { max = ms($4) }
+    END { printf "RESULT scenario=accept tool=wrk throughput=%s p50_ms=%s p90_ms=%s p99_ms=%s max_ms=%s errors=%d\n", rps, p50, p90, p99, max, err }'
+}
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 

@@ -4,6 +4,7 @@
 #   RUNS=3 CONNECTIONS=128 bench/run-accept.sh
 #   SERVICE_ROLE=api bench/run-accept.sh     # accepting only, no worker in the process
 #   BACKEND=postgres bench/run-accept.sh     # PostgreSQL (+ Kafka with BACKEND=postgres-kafka)
+#   TOOL=wrk bench/run-accept.sh             # wrk instead of LoadGen (apt-get install wrk)
 # Prints each run, then medians of throughput and latency and the peak RSS of the service.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -14,7 +15,13 @@ rows=$(mktemp)
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${ROLE_ENV[@]}"
   sample_rss "$SERVICE_PID" "$SERVICE_DIR/rss.txt" 1 &
-  out=$(loadgen accept --url "http://127.0.0.1:$SERVICE_PORT" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP")
+  if [ "${TOOL:-loadgen}" = wrk ]; then
+    # wrk (C, one thread per core) leaves the service more CPU than the .NET generator does.
+    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/process.lua" "http://127.0.0.1:$SERVICE_PORT" >/dev/null
+    out=$(wrk_result "$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$BENCH_DIR/wrk/process.lua" "http://127.0.0.1:$SERVICE_PORT")")
+  else
+    out=$(loadgen accept --url "http://127.0.0.1:$SERVICE_PORT" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP")
+  fi
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
   stop_service

@@ -52,8 +52,15 @@ public sealed class AcceptedRequestWriter : IAsyncDisposable
         {
             await using var scope = _scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            if (db.Database.IsSqlite())
+            {
+                // A 202 is a promise: this commit waits for the disk (the connection's next open resets it).
+                await db.Database.OpenConnectionAsync();
+                await db.Database.ExecuteSqlRawAsync(SqliteConnectionSetup.FullSync);
+            }
             db.Requests.AddRange(batch.Select(p => p.Request));
-            await db.SaveChangesAsync();
+            try { await db.SaveChangesAsync(); }
+            finally { await db.Database.CloseConnectionAsync(); }
             foreach (var p in batch) p.Done.TrySetResult();
         }
         catch (Exception ex) when (batch.Count > 1)
