@@ -20,7 +20,7 @@ for run in $(seq 1 "$RUNS"); do
   echo "$(echo "$out" | field throughput) $(echo "$out" | field p50_ms) $(echo "$out" | field p90_ms) $(echo "$out" | field p99_ms) $(echo "$out" | field max_ms) $(echo "$out" | field errors) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
 done
-echo "== accept-rate (open loop, ${RATE} req/s offered, ${DURATION} s, backend ${BACKEND:-sqlite}, role ${SERVICE_ROLE:-all}), medians of $RUNS runs =="
+echo "== accept-rate (open loop, ${RATE} req/s offered, ${DURATION} s, backend ${BACKEND:-sqlite}, role ${SERVICE_ROLE:-all}, dry-run delay ${DRYRUN_DELAY_MS:-0} ms), medians of $RUNS runs =="
 echo "achieved_rps=$(cut -d' ' -f1 "$rows" | median) p50_ms=$(cut -d' ' -f2 "$rows" | median) p90_ms=$(cut -d' ' -f3 "$rows" | median)" \
      "p99_ms=$(cut -d' ' -f4 "$rows" | median) max_ms=$(cut -d' ' -f5 "$rows" | median) errors_total=$(awk '{ s += $6 } END { print s }' "$rows")" \
      "peak_rss_mb_max=$(mb "$(cut -d' ' -f7 "$rows" | sort -n | tail -1)") load_avg_median=$(cut -d' ' -f8 "$rows" | median)"

@@ -3,6 +3,7 @@
 #   bench/run-accept.sh                      # embedded default, 5 runs x 20 s, 64 connections
 #   RUNS=3 CONNECTIONS=128 bench/run-accept.sh
 #   SERVICE_ROLE=api bench/run-accept.sh     # accepting only, no worker in the process
+#   DRYRUN_DELAY_MS=300 bench/run-accept.sh  # the worker paced like GigaChat (300 ms per answer)
 #   BACKEND=postgres bench/run-accept.sh     # PostgreSQL (+ Kafka with BACKEND=postgres-kafka)
 #   TOOL=wrk bench/run-accept.sh             # wrk instead of LoadGen (apt-get install wrk)
 # Prints each run, then medians of throughput and latency and the peak RSS of the service.
@@ -30,7 +31,7 @@ for run in $(seq 1 "$RUNS"); do
   echo "$(echo "$out" | field throughput) $(echo "$out" | field p50_ms) $(echo "$out" | field p99_ms) $(echo "$out" | field errors) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
 done
-echo "== accept (closed loop, ${CONNECTIONS} connections, ${DURATION} s, backend ${BACKEND:-sqlite}, role ${SERVICE_ROLE:-all}), medians of $RUNS runs =="
+echo "== accept (closed loop, ${CONNECTIONS} connections, ${DURATION} s, backend ${BACKEND:-sqlite}, role ${SERVICE_ROLE:-all}, dry-run delay ${DRYRUN_DELAY_MS:-0} ms), medians of $RUNS runs =="
 echo "throughput_rps=$(cut -d' ' -f1 "$rows" | median) p50_ms=$(cut -d' ' -f2 "$rows" | median) p99_ms=$(cut -d' ' -f3 "$rows" | median)" \
      "errors_total=$(awk '{ s += $4 } END { print s }' "$rows") peak_rss_mb_median=$(mb "$(cut -d' ' -f5 "$rows" | median)")" \
      "peak_rss_mb_max=$(mb "$(cut -d' ' -f5 "$rows" | sort -n | tail -1)") load_avg_median=$(cut -d' ' -f6 "$rows" | median)"

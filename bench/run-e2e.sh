@@ -30,11 +30,11 @@ overhead_values() {
   if [ "${BACKEND:-sqlite}" = sqlite ]; then
     local expr="ProcessingMs - GigaChatMs"
     [ "$kind" = path ] && expr="(julianday(CompletedAt) - julianday(StartedAt)) * 86400000.0 - GigaChatMs"
-    sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT $expr FROM ai_requests WHERE Status = 'completed';"
+    sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT $expr FROM ai_requests WHERE Status = 'completed' AND CreatedAt > '$MEASURED_SINCE';"
   else
     local expr='"ProcessingMs" - "GigaChatMs"'
     [ "$kind" = path ] && expr='extract(epoch from "CompletedAt" - "StartedAt") * 1000 - "GigaChatMs"'
-    psql_app "SELECT $expr FROM ai_requests WHERE \"Status\" = 'completed';"
+    psql_app "SELECT $expr FROM ai_requests WHERE \"Status\" = 'completed' AND \"CreatedAt\" > '$MEASURED_SINCE';"
   fi
 }
 percentiles() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } i50 = int(NR * 0.5 + 0.999); i99 = int(NR * 0.99 + 0.999); printf "p50=%.3f p99=%.3f max=%.3f n=%d", a[i50], a[i99], a[NR], NR }'; }
@@ -43,6 +43,9 @@ rows=$(mktemp)
 echo "upstream: $UPSTREAM, latency ${LATENCY_MS} ms, worker concurrency $WORKER_CONCURRENCY -> allowed ${ALLOWED}/s; $REQUESTS requests per run"
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${upstream_env[@]}" WORKER_CONCURRENCY="$WORKER_CONCURRENCY"
+  # Warm-up (JIT, connections, the token): 4 batches of requests, not counted.
+  loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests $((WORKER_CONCURRENCY * 4)) --connections 32 >/dev/null
+  MEASURED_SINCE=$(date -u '+%Y-%m-%d %H:%M:%S.%N')
   out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32)
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)

@@ -15,6 +15,8 @@ const string usage = """
                    service's own started_at/completed_at
       drill        open loop at a rate for a duration while the service may be killed; then waits
                    for every accepted request: accepted, completed, failed by reason, lost
+      top FILE     where a CPU profile (dotnet-trace, converted to speedscope JSON) spent its time
+                   [--top N] [--filter TEXT]
 
     Options:
       --url URL            service base URL (default http://127.0.0.1:8000)
@@ -32,6 +34,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine(usage);
     return args.Length == 0 ? 2 : 0;
+}
+if (args[0] == "top" && args.Length > 1)
+{
+    var topN = args.SkipWhile(a => a != "--top").Skip(1).Select(int.Parse).FirstOrDefault(30);
+    var filter = args.SkipWhile(a => a != "--filter").Skip(1).FirstOrDefault();
+    return SpeedscopeTop.Run(args[1], topN, filter);
 }
 
 var options = new Options();
