@@ -21,8 +21,10 @@ COMMON=(HOST=127.0.0.1 LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRU
 # launch NAME PORT [VAR=value...]: starts a service process in $DIR, pid in $DIR/NAME.pid.
 launch() {
   local name=$1 port=$2; shift 2
-  # Started from a subshell, so this script is not its parent and bash does not report the kills.
-  (cd "$DIR" && env "${COMMON[@]}" PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1 & echo $! >"$DIR/$name.pid")
+  # exec: the recorded pid is the service itself; disown: bash does not report its SIGKILLs.
+  (cd "$DIR" && exec env "${COMMON[@]}" PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1) &
+  echo $! >"$DIR/$name.pid"
+  disown $!
 }
 pid_of() { cat "$DIR/$1.pid" 2>/dev/null; }
 cleanup() {
@@ -44,13 +46,21 @@ else
   VICTIM=worker; VICTIM_PORT=$API_PORT; VICTIM_ENV=()
 fi
 
+# Each kill hits a worker that is up and working: wait for it to be ready, let it work
+# KILL_EVERY seconds, SIGKILL it, start a new one at once.
 kill_loop() {
   local kills=0
   while [ ! -f "$DIR/stop" ]; do
+    for _ in $(seq 1 300); do
+      curl -sf -o /dev/null "http://127.0.0.1:$VICTIM_PORT/health/ready" && break
+      [ -f "$DIR/stop" ] && return 0
+      sleep 0.2
+    done
     sleep "$KILL_EVERY"
     [ -f "$DIR/stop" ] && break
     kill -KILL "$(pid_of $VICTIM)" 2>/dev/null && kills=$((kills + 1))
     echo "$kills" >"$DIR/kills"
+    sleep 0.2
     launch "$VICTIM" "$VICTIM_PORT" ${VICTIM_ENV[@]+"${VICTIM_ENV[@]}"}
   done
 }
@@ -68,8 +78,7 @@ kill -0 "$(pid_of $VICTIM)" 2>/dev/null || launch "$VICTIM" "$VICTIM_PORT" ${VIC
 status=0
 wait "$LOADGEN" || status=$?
 cat "$DIR/loadgen.out" | grep -v '^RESULT'
-rows=$(sqlite3 "$DIR/data/gigaoffice.db" "SELECT Status || ':' || COALESCE(ErrorCode, '-') || '=' || COUNT(*) FROM ai_requests GROUP BY Status, ErrorCode;" | tr '\n' ' ')
-echo "== drill kill -9 ($MODE): kills=$(cat "$DIR/kills" 2>/dev/null || echo 0), database rows: $rows"
+echo "== drill kill -9 ($MODE): kills=$(cat "$DIR/kills" 2>/dev/null || echo 0), database rows: $(db_outcomes "$DIR")"
 grep '^RESULT' "$DIR/loadgen.out" | sed 's/^RESULT /  /'
 lost=$(field lost <"$DIR/loadgen.out")
 echo "lost=${lost:-unknown}"

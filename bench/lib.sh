@@ -217,12 +217,15 @@ drill_finish() {
   [ "$status" -eq 0 ] && [ "${lost:-1}" = 0 ]
 }
 
-# Rows by status and error code, from the service's database.
+# Rows by status and error code, from the service's database, and how many requests were claimed
+# more than once (their worker died or they were retried): evidence that a fault hit work in flight.
 db_outcomes() {
   if [ -n "${PG_DIR:-}" ]; then
-    psql_app "SELECT \"Status\" || ':' || COALESCE(\"ErrorCode\", '-') || '=' || COUNT(*) FROM ai_requests GROUP BY \"Status\", \"ErrorCode\";" | tr '\n' ' '
+    psql_app "SELECT \"Status\" || ':' || COALESCE(\"ErrorCode\", '-') || '=' || COUNT(*) FROM ai_requests GROUP BY \"Status\", \"ErrorCode\"
+              UNION ALL SELECT 'claimed_more_than_once=' || COUNT(*) FROM ai_requests WHERE \"Attempts\" > 1;" | tr '\n' ' '
   else
-    sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT Status || ':' || COALESCE(ErrorCode, '-') || '=' || COUNT(*) FROM ai_requests GROUP BY Status, ErrorCode;" | tr '\n' ' '
+    sqlite3 "${1:-$SERVICE_DIR}/data/gigaoffice.db" "SELECT Status || ':' || COALESCE(ErrorCode, '-') || '=' || COUNT(*) FROM ai_requests GROUP BY Status, ErrorCode
+              UNION ALL SELECT 'claimed_more_than_once=' || COUNT(*) FROM ai_requests WHERE Attempts > 1;" | tr '\n' ' '
   fi
 }
 
