@@ -14,8 +14,9 @@ public static class DatabaseSetup
         if (options.UsePostgres)
         {
             var connectionString = PostgresConnectionString(options);
+            // Short retries ride out a restart or failover; longer outages surface as 503 and unhealthy.
             services.AddDbContextPool<PostgresGigaOfficeDbContext>(o => o.UseNpgsql(connectionString,
-                npgsql => npgsql.EnableRetryOnFailure(3)));
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
         }
         else
@@ -36,6 +37,8 @@ public static class DatabaseSetup
             {
                 Host = options.Host, Port = options.Port, Database = options.Name,
                 Username = options.User, Password = options.Password,
+                // Fail fast when the server is unreachable, so health checks and clients hear it quickly.
+                Timeout = 5,
             }.ConnectionString;
 
     public static string SqliteConnectionString(DatabaseOptions options, string contentRoot)

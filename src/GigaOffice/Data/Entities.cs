@@ -31,6 +31,9 @@ public sealed class AiRequest
     /// <summary>Until when the worker that claimed it owns it; past that another worker takes over.</summary>
     public DateTime? LeaseUntil { get; set; }
     public int Attempts { get; set; }
+    /// <summary>Transactional outbox for a durable queue (Kafka): null while a notice for the request still has
+    /// to be published; the relay sets it once the broker has acknowledged one. Unused by the in-process queue.</summary>
+    public DateTime? PublishedAt { get; set; }
 
     /// <summary>The parsed answer (JSON of <see cref="GigaChat.SpreadsheetAnswer"/>).</summary>
     public string? ResultJson { get; set; }

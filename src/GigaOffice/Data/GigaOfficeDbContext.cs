@@ -41,6 +41,9 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.Property(r => r.CorrelationId).HasMaxLength(64);
             e.HasIndex(r => new { r.Status, r.CreatedAt });
             e.HasIndex(r => r.CreatedAt);
+            // The outbox relay's query: only the few rows still waiting for publication.
+            e.HasIndex(r => r.CreatedAt, "IX_ai_requests_unpublished")
+                .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
         });
         model.Entity<PromptCategory>(e =>
         {

@@ -47,13 +47,7 @@ public static class ServiceSetup
 
         services.AddSingleton<ProcessRequestValidator>();
         services.AddSingleton<RequestProcessor>();
-        services.AddSingleton<IRequestQueue, InProcessRequestQueue>();
-        if (worker.RunsWorker)
-        {
-            services.AddHostedService<QueueWorker>();
-            services.AddSingleton<RequestRecoveryService>();
-            services.AddHostedService(sp => sp.GetRequiredService<RequestRecoveryService>());
-        }
+        services.AddRequestQueue(configuration, worker);
 
         services.AddGigaOfficeHealthChecks();
         services.AddProblemDetails();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GigaOffice.Data;
 using GigaOffice.GigaChat;
 
 namespace GigaOffice.Requests;
@@ -22,7 +23,10 @@ public sealed record ProcessRequest
 public sealed record ProcessAccepted(
     Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl);
 
-public sealed record RequestError(string Code, string Message);
+public sealed record RequestError(string Code, string Message)
+{
+    public static RequestError? Of(AiRequest r) => r.ErrorCode is null ? null : new RequestError(r.ErrorCode, r.ErrorMessage ?? "");
+}
 
 public sealed record RequestStatusResponse(
     Guid RequestId, string Status, string Category, DateTime CreatedAt, DateTime? StartedAt, DateTime? CompletedAt,
@@ -33,4 +37,10 @@ public sealed record TokenCounts(int Prompt, int Completion, int Total);
 /// <summary>The processed answer, ready for the plugin to apply.</summary>
 public sealed record RequestResultResponse(
     Guid RequestId, string Status, string Category, SpreadsheetAnswer? Result, RequestError? Error,
-    TokenCounts Tokens, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt);
+    TokenCounts Tokens, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt)
+{
+    /// <summary>The same document for GET /api/ai/result and for the responses topic.</summary>
+    public static RequestResultResponse Of(AiRequest r) => new(r.Id, r.Status, r.Category,
+        r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options), RequestError.Of(r),
+        new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt);
+}

@@ -88,7 +88,7 @@ public static class RequestEndpoints
         var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         return TypedResults.Ok(new RequestStatusResponse(r.Id, r.Status, r.Category, r.CreatedAt, r.StartedAt, r.CompletedAt,
-            r.Attempts, Error(r), r.CorrelationId));
+            r.Attempts, RequestError.Of(r), r.CorrelationId));
     }
 
     internal static async Task<Results<Ok<RequestResultResponse>, ProblemHttpResult, ValidationProblem>> ResultAsync(
@@ -109,12 +109,8 @@ public static class RequestEndpoints
                 Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
             });
         }
-        var answer = r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options);
-        return TypedResults.Ok(new RequestResultResponse(r.Id, r.Status, r.Category, answer, Error(r),
-            new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt));
+        return TypedResults.Ok(RequestResultResponse.Of(r));
     }
-
-    private static RequestError? Error(AiRequest r) => r.ErrorCode is null ? null : new RequestError(r.ErrorCode, r.ErrorMessage ?? "");
 
     private static ValidationProblem InvalidId() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["request_id"] = ["Идентификатор запроса должен быть UUID."] },

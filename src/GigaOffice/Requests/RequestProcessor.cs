@@ -31,14 +31,14 @@ public sealed class RequestProcessor(
     private readonly WorkerOptions _worker = workerOptions.Value;
     private readonly int _maxTokens = gigaChatOptions.Value.MaxTokensPerRequest;
 
-    public async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<ProcessOutcome> ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
 
         // Look before waiting for quota: a duplicate notice must not spend a slot.
         var now = time.GetUtcNow().UtcDateTime;
-        if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return;
+        if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return await WhyNotClaimableAsync(db, id, cancellationToken);
         await quota.AcquireAsync(cancellationToken);
 
         now = time.GetUtcNow().UtcDateTime;
@@ -48,7 +48,7 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.StartedAt, now)
             .SetProperty(r => r.LeaseUntil, leaseUntil)
             .SetProperty(r => r.Attempts, r => r.Attempts + 1), cancellationToken);
-        if (claimed == 0) return;
+        if (claimed == 0) return await WhyNotClaimableAsync(db, id, cancellationToken);
 
         var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
         var attempt = request.Attempts;
@@ -63,6 +63,7 @@ public sealed class RequestProcessor(
                 request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson));
             var prompt = promptBuilder.Build(category, context, _maxTokens);
 
+            logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", id, attempt);
             var callStarted = Stopwatch.GetTimestamp();
             var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, id.ToString()), cancellationToken);
             var gigaChatMs = Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds;
@@ -76,12 +77,12 @@ public sealed class RequestProcessor(
             };
             var parsed = finishFailure is null ? parser.Parse(completion.Content, category.ResultKind) : null;
             var outcome = new Outcome(completion, gigaChatMs, category.Version);
+            // The model has answered (and been paid): store it even if shutdown begins now.
             if (finishFailure is { } f)
-                await FailAsync(db, id, attempt, f.Item1, f.Item2, started, outcome, cancellationToken);
-            else if (parsed!.Answer is null)
-                await FailAsync(db, id, attempt, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome, cancellationToken);
-            else
-                await CompleteAsync(db, id, attempt, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome, cancellationToken);
+                return await FailAsync(db, id, attempt, leaseUntil, f.Item1, f.Item2, started, outcome);
+            if (parsed!.Answer is null)
+                return await FailAsync(db, id, attempt, leaseUntil, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome);
+            return await CompleteAsync(db, id, attempt, leaseUntil, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome);
         }
         catch (GigaChatException ex) when (ex.Transient && attempt < _worker.MaxAttempts && !cancellationToken.IsCancellationRequested)
         {
@@ -89,16 +90,19 @@ public sealed class RequestProcessor(
             logger.LogWarning("Request {RequestId} attempt {Attempt} failed with {Code}; retrying in {Delay}", id, attempt, ex.Code, delay);
             await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None);
             ScheduleRepublish(id, delay);
+            return ProcessOutcome.Released;
         }
         catch (GigaChatException ex)
         {
             logger.LogWarning("Request {RequestId} failed with {Code}", id, ex.Code);
-            await FailAsync(db, id, attempt, ex.Code, ex.UserMessage, started, null, CancellationToken.None);
+            return await FailAsync(db, id, attempt, leaseUntil, ex.Code, ex.UserMessage, started, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the request back so the next worker starts it at once.
+            logger.LogInformation("Shutting down: request {RequestId} handed back to the queue", id);
             await ReleaseAsync(db, id, attempt, null, CancellationToken.None);
+            return ProcessOutcome.Released;
         }
         catch (Exception ex) when (attempt < _worker.MaxAttempts)
         {
@@ -107,13 +111,22 @@ public sealed class RequestProcessor(
             try { await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None); }
             catch (Exception releaseError) { logger.LogWarning(releaseError, "Could not release request {RequestId}; its lease will expire", id); }
             ScheduleRepublish(id, delay);
+            return ProcessOutcome.Released;
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Request {RequestId} failed after {Attempt} attempts", id, attempt);
-            await FailAsync(db, id, attempt, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null, CancellationToken.None);
+            return await FailAsync(db, id, attempt, leaseUntil, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null);
         }
     }
+
+    private static async Task<ProcessOutcome> WhyNotClaimableAsync(GigaOfficeDbContext db, Guid id, CancellationToken ct) =>
+        await db.Requests.AsNoTracking().Where(r => r.Id == id).Select(r => r.Status).FirstOrDefaultAsync(ct) switch
+        {
+            null => ProcessOutcome.NotFound,
+            RequestStatus.Completed or RequestStatus.Failed => ProcessOutcome.AlreadyFinished,
+            _ => ProcessOutcome.Busy,
+        };
 
     /// <summary>Requests a worker may take: queued and due, or processing with an expired lease.</summary>
     public static IQueryable<AiRequest> Claimable(GigaOfficeDbContext db, DateTime now) =>
@@ -122,13 +135,13 @@ public sealed class RequestProcessor(
 
     private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion);
 
-    private async Task CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, SpreadsheetAnswer answer, long started, Outcome outcome, CancellationToken ct)
+    private async Task<ProcessOutcome> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, SpreadsheetAnswer answer, long started, Outcome outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(id, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Completed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -139,18 +152,20 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
-            .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct);
+            .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct));
+        if (!stored) return ProcessOutcome.Busy;
         logger.LogInformation("Request {RequestId} completed in {ProcessingMs:F0} ms ({GigaChatMs:F0} ms in GigaChat), {Tokens} tokens",
             id, processingMs, outcome.GigaChatMs, usage.TotalTokens);
+        return ProcessOutcome.Completed;
     }
 
-    private async Task FailAsync(GigaOfficeDbContext db, Guid id, int attempt, string code, string message, long started, Outcome? outcome, CancellationToken ct)
+    private async Task<ProcessOutcome> FailAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, string code, string message, long started, Outcome? outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var usage = outcome?.Completion.Usage ?? new TokenUsage(0, 0, 0);
         // The model's tokens were spent even when its answer is unusable, so they are recorded.
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(id, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Failed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -163,13 +178,40 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
-            .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct);
+            .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct));
+        return stored ? ProcessOutcome.Failed : ProcessOutcome.Busy;
     }
 
+    /// <summary>
+    /// Writes a finished request, waiting out a database outage while this worker still owns the
+    /// lease, so an answer already paid for is not thrown away. False: another worker took over.
+    /// </summary>
+    private async Task<bool> StoreAsync(Guid id, DateTime leaseUntil, Func<CancellationToken, Task<int>> write)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                if (await write(CancellationToken.None) == 1) return true;
+                logger.LogWarning("Request {RequestId}: its lease expired and another worker took it over; this result is discarded", id);
+                return false;
+            }
+            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow().UtcDateTime + delay < leaseUntil)
+            {
+                logger.LogWarning("Database unavailable while storing request {RequestId}; retrying in {Delay}", id, delay);
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    /// <summary>Hands the request back: queued (due at <paramref name="notBefore"/>) and back in the outbox.</summary>
     private static Task<int> ReleaseAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>
         Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Queued)
-            .SetProperty(r => r.LeaseUntil, notBefore), ct);
+            .SetProperty(r => r.LeaseUntil, notBefore)
+            .SetProperty(r => r.PublishedAt, (DateTime?)null), ct);
 
     private static IQueryable<AiRequest> Owned(GigaOfficeDbContext db, Guid id, int attempt) =>
         db.Requests.Where(r => r.Id == id && r.Status == RequestStatus.Processing && r.Attempts == attempt);

@@ -85,6 +85,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<int?>("PromptVersion")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("QueryText")
                         .IsRequired()
                         .HasColumnType("text");
@@ -111,6 +114,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_ai_requests_unpublished")
+                        .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
 
                     b.ToTable("ai_requests", (string)null);
                 });

@@ -80,6 +80,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.Property<int?>("PromptVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("QueryText")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -106,6 +109,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_ai_requests_unpublished")
+                        .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
 
                     b.ToTable("ai_requests", (string)null);
                 });
