@@ -32,12 +32,25 @@ public static class KafkaClientConfig
         return config;
     }
 
+    /// <summary>
+    /// Client error events. While a broker is away librdkafka raises one per reconnect attempt; the
+    /// "all brokers down" event says it once per outage.
+    /// </summary>
+    public static void LogError(ILogger logger, string client, Error error)
+    {
+        var level = error.IsFatal ? LogLevel.Error
+            : error.Code is ErrorCode.Local_Transport or ErrorCode.Local_Resolve or ErrorCode.Local_TimedOut ? LogLevel.Debug
+            : LogLevel.Warning;
+        logger.Log(level, "Kafka {Client}: {Reason}", client, error.Reason);
+    }
+
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>librdkafka's own log lines, at their level, in the service log.</summary>
     public static void Log(ILogger logger, LogMessage message)
     {
-        var level = message.Level switch
+        // Every failed reconnect is logged (FAIL) and raised as an error event too: keep one of them.
+        var level = message.Facility == "FAIL" ? LogLevel.Debug : message.Level switch
         {
             SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => LogLevel.Error,
             SyslogLevel.Warning => LogLevel.Warning,
@@ -70,7 +83,7 @@ public sealed class KafkaProducer : IDisposable
         };
         _producer = new ProducerBuilder<string, string>(config)
             .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
-            .SetErrorHandler((_, e) => logger.LogWarning("Kafka producer: {Reason}", e.Reason))
+            .SetErrorHandler((_, e) => KafkaClientConfig.LogError(logger, "producer", e))
             .Build();
     }
 

@@ -62,6 +62,9 @@ internal sealed class KafkaRequestConsumer(
     private readonly ConcurrentQueue<(PartitionTracker Tracker, long Offset)> _finished = new();
     private readonly Dictionary<TopicPartition, PartitionTracker> _trackers = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    /// <summary>Consumed, waiting for a free handler (poll thread only).</summary>
+    private readonly Queue<(ConsumeResult<string, string> Message, PartitionTracker Tracker)> _backlog = new();
+    private int BacklogLimit => Math.Max(32, concurrency * 8);
     private bool _assignmentChanged;
 
     public void Run(CancellationToken stopping)
@@ -77,7 +80,7 @@ internal sealed class KafkaRequestConsumer(
         };
         using var consumer = new ConsumerBuilder<string, string>(config)
             .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
-            .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer: {Reason}", e.Reason))
+            .SetErrorHandler((_, e) => KafkaClientConfig.LogError(logger, "consumer", e))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
                 logger.LogInformation("Assigned partitions {Partitions}", string.Join(", ", partitions.Select(p => p.Partition.Value)));
@@ -88,14 +91,9 @@ internal sealed class KafkaRequestConsumer(
                 // Work already done is committed before another member takes the partitions over;
                 // messages still in work will be delivered to it again (the claim makes that harmless).
                 Commit(c, partitions.Select(p => p.TopicPartition));
-                foreach (var p in partitions) _trackers.Remove(p.TopicPartition);
-                _assignmentChanged = true;
+                Forget(partitions.Select(p => p.TopicPartition));
             })
-            .SetPartitionsLostHandler((_, partitions) =>
-            {
-                foreach (var p in partitions) _trackers.Remove(p.TopicPartition);
-                _assignmentChanged = true;
-            })
+            .SetPartitionsLostHandler((_, partitions) => Forget(partitions.Select(p => p.TopicPartition)))
             .Build();
 
         consumer.Subscribe(options.TopicRequests);
@@ -104,19 +102,27 @@ internal sealed class KafkaRequestConsumer(
         while (!stopping.IsCancellationRequested)
         {
             Commit(consumer, null);
-            var full = _running.Count >= concurrency;
-            if (full != paused || _assignmentChanged)
+            while (_backlog.Count > 0 && _running.Count < concurrency)
             {
-                if (full) consumer.Pause(consumer.Assignment);
+                var (message, tracker) = _backlog.Dequeue();
+                Dispatch(message, tracker, stopping);
+            }
+            // Pausing makes librdkafka drop and later re-fetch what it prefetched, so it is kept for a real
+            // backlog, with hysteresis; a short one is held here.
+            var pause = paused ? _backlog.Count > BacklogLimit / 2 : _backlog.Count >= BacklogLimit;
+            if (pause != paused || _assignmentChanged)
+            {
+                if (pause) consumer.Pause(consumer.Assignment);
                 else consumer.Resume(consumer.Assignment);
-                paused = full;
+                paused = pause;
                 _assignmentChanged = false;
             }
 
             ConsumeResult<string, string>? result;
             try
             {
-                result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                // While work waits for a free handler, come back quickly to hand it out.
+                result = consumer.Consume(TimeSpan.FromMilliseconds(_backlog.Count > 0 ? 5 : 100));
             }
             catch (ConsumeException ex) when (!ex.Error.IsFatal)
             {
@@ -125,18 +131,10 @@ internal sealed class KafkaRequestConsumer(
             }
             if (result?.Message is null) continue;
 
-            if (!_trackers.TryGetValue(result.TopicPartition, out var tracker))
-                _trackers[result.TopicPartition] = tracker = new PartitionTracker(result.TopicPartition);
-            var offset = result.Offset.Value;
-            tracker.Started(offset);
-            var task = Task.Run(() => HandleAsync(result, stopping), CancellationToken.None);
-            _running[task] = 0;
-            task.ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully && t.Result) _finished.Enqueue((tracker, offset));
-                else if (t.Exception is { } ex) logger.LogError(ex, "Handling a Kafka message failed; it will be delivered again");
-                _running.TryRemove(t, out _);
-            }, TaskScheduler.Default);
+            if (!_trackers.TryGetValue(result.TopicPartition, out var owner))
+                _trackers[result.TopicPartition] = owner = new PartitionTracker(result.TopicPartition);
+            owner.Started(result.Offset.Value);
+            _backlog.Enqueue((result, owner));
         }
 
         // Shutting down: handlers see the cancellation and hand their requests back; then what is done is committed.
@@ -145,6 +143,19 @@ internal sealed class KafkaRequestConsumer(
         Commit(consumer, null);
         try { consumer.Close(); }
         catch (KafkaException ex) { logger.LogWarning("Kafka consumer close: {Reason}", ex.Error.Reason); }
+    }
+
+    private void Dispatch(ConsumeResult<string, string> message, PartitionTracker tracker, CancellationToken stopping)
+    {
+        var offset = message.Offset.Value;
+        var task = Task.Run(() => HandleAsync(message, stopping), CancellationToken.None);
+        _running[task] = 0;
+        task.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully && t.Result) _finished.Enqueue((tracker, offset));
+            else if (t.Exception is { } ex) logger.LogError(ex, "Handling a Kafka message failed; it will be delivered again");
+            _running.TryRemove(t, out _);
+        }, TaskScheduler.Default);
     }
 
     /// <summary>True when the message is dealt with and its offset may be committed.</summary>
@@ -196,6 +207,17 @@ internal sealed class KafkaRequestConsumer(
         logger.LogWarning("Message {Topic}/{Partition}/{Offset} goes to the dead-letter topic {DeadLetterTopic}: {Reason} ({Detail})",
             message.Topic, message.Partition.Value, message.Offset.Value, options.DeadLetterTopic, reason, detail);
         return await producer.DeliverAsync(options.DeadLetterTopic, KafkaMessages.DeadLetter(message, reason, detail), stopping);
+    }
+
+    /// <summary>Partitions this member no longer owns: their waiting messages go to the new owner.</summary>
+    private void Forget(IEnumerable<TopicPartition> partitions)
+    {
+        var gone = partitions.ToHashSet();
+        foreach (var partition in gone) _trackers.Remove(partition);
+        var keep = _backlog.Where(b => !gone.Contains(b.Message.TopicPartition)).ToList();
+        _backlog.Clear();
+        foreach (var item in keep) _backlog.Enqueue(item);
+        _assignmentChanged = true;
     }
 
     /// <summary>Commits what is safe on the given partitions (all when null). Runs on the poll thread only.</summary>
