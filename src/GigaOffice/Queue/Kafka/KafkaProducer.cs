@@ -33,15 +33,27 @@ public static class KafkaClientConfig
     }
 
     /// <summary>
-    /// Client error events. While a broker is away librdkafka raises one per reconnect attempt; the
-    /// "all brokers down" event says it once per outage.
+    /// Client error events. While a broker is away or refuses the handshake librdkafka raises one per
+    /// reconnect attempt: the same kind of error is logged at warning once a minute, repeats at debug.
     /// </summary>
-    public static void LogError(ILogger logger, string client, Error error)
+    public static Action<IClient, Error> ErrorLogger(ILogger logger, string client)
     {
-        var level = error.IsFatal ? LogLevel.Error
-            : error.Code is ErrorCode.Local_Transport or ErrorCode.Local_Resolve or ErrorCode.Local_TimedOut ? LogLevel.Debug
-            : LogLevel.Warning;
-        logger.Log(level, "Kafka {Client}: {Reason}", client, error.Reason);
+        var lastCode = ErrorCode.NoError;
+        var lastLogged = DateTime.MinValue;
+        var sync = new Lock();
+        return (_, error) =>
+        {
+            bool repeat;
+            lock (sync)
+            {
+                repeat = error.Code == lastCode && DateTime.UtcNow - lastLogged < TimeSpan.FromMinutes(1);
+                if (!repeat) (lastCode, lastLogged) = (error.Code, DateTime.UtcNow);
+            }
+            var level = error.IsFatal ? LogLevel.Error
+                : repeat || error.Code is ErrorCode.Local_Transport or ErrorCode.Local_Resolve ? LogLevel.Debug
+                : LogLevel.Warning;
+            logger.Log(level, "Kafka {Client}: {Reason}", client, error.Reason);
+        };
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
@@ -83,7 +95,7 @@ public sealed class KafkaProducer : IDisposable
         };
         _producer = new ProducerBuilder<string, string>(config)
             .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
-            .SetErrorHandler((_, e) => KafkaClientConfig.LogError(logger, "producer", e))
+            .SetErrorHandler(KafkaClientConfig.ErrorLogger(logger, "producer"))
             .Build();
     }
 

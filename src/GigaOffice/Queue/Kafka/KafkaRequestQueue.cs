@@ -80,7 +80,7 @@ internal sealed class KafkaRequestConsumer(
         };
         using var consumer = new ConsumerBuilder<string, string>(config)
             .SetLogHandler((_, m) => KafkaClientConfig.Log(logger, m))
-            .SetErrorHandler((_, e) => KafkaClientConfig.LogError(logger, "consumer", e))
+            .SetErrorHandler(KafkaClientConfig.ErrorLogger(logger, "consumer"))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
                 logger.LogInformation("Assigned partitions {Partitions}", string.Join(", ", partitions.Select(p => p.Partition.Value)));
