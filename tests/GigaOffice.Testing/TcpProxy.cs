@@ -25,8 +25,9 @@ public enum TcpProxyPauseMode
 /// <see cref="Pause"/> and restore with <see cref="Resume"/> (e.g. to make PostgreSQL or a Kafka broker unreachable).
 /// </summary>
 /// <remarks>
-/// For a Kafka broker, clients must be sent to the proxy by the broker's advertised address, not only by
-/// bootstrap.servers: see <see cref="KafkaMockCluster.CreateBrokerProxy"/>.
+/// Not for a Kafka broker: clients connect to the address the broker advertises in metadata, not to
+/// bootstrap.servers, so they would bypass the proxy. <see cref="KafkaMockCluster"/> fronts its brokers
+/// with proxies that they advertise; use <see cref="KafkaMockCluster.SetBrokerDown"/>.
 /// </remarks>
 public sealed class TcpProxy : IAsyncDisposable
 {

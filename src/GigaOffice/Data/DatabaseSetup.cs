@@ -3,6 +3,9 @@ using GigaOffice.Prompts;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace GigaOffice.Data;
@@ -55,6 +58,10 @@ public static class DatabaseSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        // On a fresh database EF looks the history up before creating its table and logs that failure
+        // as an error (dotnet/efcore#37328); creating the table first keeps an admin's first start clean.
+        if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
             // WAL lets readers (status polling) run while a worker writes.

@@ -12,7 +12,7 @@ namespace GigaOffice.Tests.Infrastructure;
 /// </summary>
 public sealed class TlsTerminatingProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2 _certificate;
     private readonly X509Certificate2? _clientCa;
@@ -22,9 +22,11 @@ public sealed class TlsTerminatingProxy : IAsyncDisposable
     private int _handshakes;
     private int _refused;
 
-    public TlsTerminatingProxy(string targetHost, int targetPort, X509Certificate2 certificate, X509Certificate2? clientCa)
+    public TlsTerminatingProxy(string targetHost, int targetPort, X509Certificate2 certificate, X509Certificate2? clientCa, int listenPort = 0)
     {
         (_targetHost, _targetPort, _certificate, _clientCa) = (targetHost, targetPort, certificate, clientCa);
+        _listener = new TcpListener(IPAddress.Loopback, listenPort);
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         _listener.Start();
         _accepting = AcceptAsync();
     }

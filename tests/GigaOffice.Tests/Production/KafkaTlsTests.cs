@@ -16,10 +16,14 @@ public sealed class KafkaTlsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var broker = _kafka.Brokers[0];
-        _proxy = new TlsTerminatingProxy(broker.Host, broker.Port, _certificates.Server, clientCa: _certificates.Ca);
-        // Clients reach the broker by the address it advertises: the TLS front.
-        _kafka.SetAdvertisedAddress(broker.Id, "127.0.0.1", _proxy.Port);
+        // Clients reach the broker by the address it advertises, its plaintext front proxy: the TLS
+        // front takes that proxy's place (and port) and relays to the broker's own listener.
+        var front = _kafka.GetBrokerProxy(1);
+        var port = front.Port;
+        await front.DisposeAsync();
+        var listener = _kafka.Brokers[0].ListenerAddress;
+        _proxy = new TlsTerminatingProxy(listener[..listener.LastIndexOf(':')], int.Parse(listener[(listener.LastIndexOf(':') + 1)..]),
+            _certificates.Server, clientCa: _certificates.Ca, listenPort: port);
         _backend = await PostgresKafkaBackend.CreateAsync(await SharedPostgres.GetAsync(), _kafka);
     }
 
