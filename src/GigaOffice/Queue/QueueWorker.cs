@@ -62,13 +62,17 @@ public sealed class RequestRecoveryService(
         if (queue.IsDurable)
         {
             // Published notices survive in the broker, so only requests nobody will pick up again go
-            // back to the outbox: a dead worker's (expired lease), and, as a safety net, queued ones
-            // whose notice the broker should have delivered long ago.
+            // back into the outbox (the relay polls it): a dead worker's, queued again once, and, as a
+            // safety net, queued ones whose notice the broker should have delivered long ago.
+            var expired = await db.Requests.Where(r => r.Status == RequestStatus.Processing && r.LeaseUntil < now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, RequestStatus.Queued)
+                    .SetProperty(r => r.LeaseUntil, (DateTime?)null)
+                    .SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
             var staleBefore = now.AddMinutes(-Math.Max(1, kafka.Value.RepublishAfterMinutes));
-            // The relay polls the outbox, so no nudge is needed.
-            return await RequestProcessor.Claimable(db, now)
-                .Where(r => r.PublishedAt != null && (r.Status == RequestStatus.Processing || r.PublishedAt < staleBefore))
+            var stale = await RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt < staleBefore)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
+            return expired + stale;
         }
         var freshBefore = includeFresh ? now.AddYears(1) : now - Grace;
         var ids = await RequestProcessor.Claimable(db, now)

@@ -102,7 +102,7 @@ public sealed class OutboxRelay(
 
             var now = time.GetUtcNow().UtcDateTime;
             var unpublished = RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt == null);
-            var batch = await unpublished.OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.CreatedAt }).Take(BatchSize).ToListAsync(ct);
+            var batch = await unpublished.OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.CreatedAt, r.Attempts }).Take(BatchSize).ToListAsync(ct);
             signal.Backlog = batch.Count < BatchSize ? batch.Count : await unpublished.LongCountAsync(ct);
             if (batch.Count == 0) return 0;
 
@@ -110,11 +110,16 @@ public sealed class OutboxRelay(
             var deliveries = batch.Select(r => producer.ProduceAsync(topic, KafkaMessages.Request(r.Id, r.CreatedAt), ct)).ToList();
             try { await Task.WhenAll(deliveries); }
             catch (Exception) when (deliveries.Any(d => d.IsCompletedSuccessfully)) { }
-            var delivered = batch.Where((_, i) => deliveries[i].IsCompletedSuccessfully).Select(r => r.Id).ToList();
+            var delivered = batch.Where((_, i) => deliveries[i].IsCompletedSuccessfully).ToList();
 
-            if (delivered.Count > 0)
-                await db.Requests.Where(r => delivered.Contains(r.Id) && r.PublishedAt == null)
+            // Only rows nobody claimed meanwhile: a worker may already have taken the notice, failed and
+            // put the request back into the outbox, and that later entry must stay.
+            foreach (var sameAttempts in delivered.GroupBy(r => r.Attempts))
+            {
+                var ids = sameAttempts.Select(r => r.Id).ToList();
+                await db.Requests.Where(r => ids.Contains(r.Id) && r.Attempts == sameAttempts.Key && r.PublishedAt == null)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.PublishedAt, now), ct);
+            }
             if (transaction is not null) await transaction.CommitAsync(ct);
             signal.Backlog -= delivered.Count;
             if (delivered.Count < batch.Count)
