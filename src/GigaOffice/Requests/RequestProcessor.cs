@@ -50,7 +50,8 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.Attempts, r => r.Attempts + 1), cancellationToken);
         if (claimed == 0) return await WhyNotClaimableAsync(db, id, cancellationToken);
 
-        var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
+        // Not cancellable: once claimed, the request must reach the try below, which hands it back on shutdown.
+        var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, CancellationToken.None);
         var attempt = request.Attempts;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });

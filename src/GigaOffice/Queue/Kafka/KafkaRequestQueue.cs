@@ -112,10 +112,18 @@ internal sealed class KafkaRequestConsumer(
             var pause = paused ? _backlog.Count > BacklogLimit / 2 : _backlog.Count >= BacklogLimit;
             if (pause != paused || _assignmentChanged)
             {
-                if (pause) consumer.Pause(consumer.Assignment);
-                else consumer.Resume(consumer.Assignment);
-                paused = pause;
-                _assignmentChanged = false;
+                try
+                {
+                    if (pause) consumer.Pause(consumer.Assignment);
+                    else consumer.Resume(consumer.Assignment);
+                    paused = pause;
+                    _assignmentChanged = false;
+                }
+                catch (KafkaException ex)
+                {
+                    // A rebalance may be under way; the next round tries again.
+                    logger.LogDebug("Pause/resume deferred: {Reason}", ex.Error.Reason);
+                }
             }
 
             ConsumeResult<string, string>? result;
