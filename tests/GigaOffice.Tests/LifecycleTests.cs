@@ -93,6 +93,11 @@ public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : I
         Assert.True(time.GetProperty("count").GetInt32() >= 1);
         Assert.True(time.GetProperty("p95").GetDouble() >= time.GetProperty("p50").GetDouble());
 
+        // Explicit bounds, with and without a zone: PostgreSQL takes only UTC times.
+        var from = DateTime.UtcNow.AddHours(-1);
+        foreach (var bounds in new[] { $"from={from:yyyy-MM-ddTHH:mm:ss}Z&to={DateTime.UtcNow.AddMinutes(1):yyyy-MM-ddTHH:mm:ss}Z", $"from={from:yyyy-MM-ddTHH:mm:ss}" })
+            Assert.True((await _client.GetJsonAsync($"/api/metrics?{bounds}")).GetProperty("by_status").GetProperty("completed").GetInt32() >= 1);
+
         var bad = await _client.GetAsync("/api/metrics?period=century");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("period", await bad.Content.ReadAsStringAsync());
