@@ -41,17 +41,22 @@ public sealed class RequestProcessor(
         if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return await WhyNotClaimableAsync(db, id, cancellationToken);
         await quota.AcquireAsync(cancellationToken);
 
-        now = time.GetUtcNow().UtcDateTime;
+        // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
+        now = TruncateToMicroseconds(time.GetUtcNow().UtcDateTime);
         var leaseUntil = now.AddSeconds(_worker.LeaseSeconds);
-        var claimed = await Claimable(db, now).Where(r => r.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RequestStatus.Processing)
-            .SetProperty(r => r.StartedAt, now)
-            .SetProperty(r => r.LeaseUntil, leaseUntil)
-            .SetProperty(r => r.Attempts, r => r.Attempts + 1), cancellationToken);
-        if (claimed == 0) return await WhyNotClaimableAsync(db, id, cancellationToken);
+        // Not cancellable from here: once claimed, the request must reach the try below, which hands it
+        // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
+        // connection) finds no claimable row; the times it wrote tell that the claim is ours.
+        var claimed = await WhileLeasedAsync(id, leaseUntil, () => Claimable(db, now).Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RequestStatus.Processing)
+                .SetProperty(r => r.StartedAt, now)
+                .SetProperty(r => r.LeaseUntil, leaseUntil)
+                .SetProperty(r => r.Attempts, r => r.Attempts + 1), CancellationToken.None)) == 1
+            || await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
+                && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
+        if (!claimed) return await WhyNotClaimableAsync(db, id, cancellationToken);
 
-        // Not cancellable: once claimed, the request must reach the try below, which hands it back on shutdown.
-        var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, CancellationToken.None);
+        var request = await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, CancellationToken.None));
         var attempt = request.Attempts;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
@@ -142,7 +147,7 @@ public sealed class RequestProcessor(
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
-        var stored = await StoreAsync(id, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Completed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -166,7 +171,7 @@ public sealed class RequestProcessor(
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var usage = outcome?.Completion.Usage ?? new TokenUsage(0, 0, 0);
         // The model's tokens were spent even when its answer is unusable, so they are recorded.
-        var stored = await StoreAsync(id, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Failed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -187,25 +192,36 @@ public sealed class RequestProcessor(
     /// Writes a finished request, waiting out a database outage while this worker still owns the
     /// lease, so an answer already paid for is not thrown away. False: another worker took over.
     /// </summary>
-    private async Task<bool> StoreAsync(Guid id, DateTime leaseUntil, Func<CancellationToken, Task<int>> write)
+    private async Task<bool> StoreAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, Func<CancellationToken, Task<int>> write)
+    {
+        if (await WhileLeasedAsync(id, leaseUntil, () => write(CancellationToken.None)) == 1) return true;
+        // A retried write whose first try did commit finds nothing left to change.
+        if (await db.Requests.AnyAsync(r => r.Id == id && r.Attempts == attempt
+                && (r.Status == RequestStatus.Completed || r.Status == RequestStatus.Failed), CancellationToken.None)) return true;
+        logger.LogWarning("Request {RequestId}: its lease expired and another worker took it over; this result is discarded", id);
+        return false;
+    }
+
+    /// <summary>A database step of a claimed request: a database outage is waited out while the lease lasts.</summary>
+    private async Task<T> WhileLeasedAsync<T>(Guid id, DateTime leaseUntil, Func<Task<T>> step)
     {
         var delay = TimeSpan.FromMilliseconds(500);
         while (true)
         {
             try
             {
-                if (await write(CancellationToken.None) == 1) return true;
-                logger.LogWarning("Request {RequestId}: its lease expired and another worker took it over; this result is discarded", id);
-                return false;
+                return await step();
             }
             catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow().UtcDateTime + delay < leaseUntil)
             {
-                logger.LogWarning("Database unavailable while storing request {RequestId}; retrying in {Delay}", id, delay);
+                logger.LogWarning("Database unavailable while handling request {RequestId}; retrying in {Delay}", id, delay);
                 await Task.Delay(delay, time);
                 delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
             }
         }
     }
+
+    private static DateTime TruncateToMicroseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
 
     /// <summary>Hands the request back: queued (due at <paramref name="notBefore"/>) and back in the outbox.</summary>
     private static Task<int> ReleaseAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>

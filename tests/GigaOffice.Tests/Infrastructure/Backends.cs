@@ -47,7 +47,12 @@ public sealed class TestBackend(IReadOnlyDictionary<string, string?> settings)
     }
 }
 
-public sealed record RequestRow(Guid Id, string Status, int Attempts, bool Published);
+public sealed record RequestRow(Guid Id, string Status, int Attempts, bool Published)
+{
+    /// <summary>The rows not yet completed, for a failure message.</summary>
+    public static string Unfinished(IEnumerable<RequestRow> rows) =>
+        string.Join("; ", rows.Where(r => r.Status != "completed").Select(r => $"{r.Id} {r.Status} attempts={r.Attempts} published={r.Published}"));
+}
 
 /// <summary>A kind of deployment the suite runs against; it hands out fresh databases.</summary>
 public abstract class BackendFixture : IAsyncLifetime

@@ -69,7 +69,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
             accepted.Add(await apis[i % 2].Client.SubmitAsync(new { query_text = $"Сумма по строкам, запрос {i}", category = "analysis", input_data = new object[][] { ["a", i, 2] } })));
         Assert.Equal(count, accepted.Distinct().Count());
 
-        var rows = await Eventually.WaitAsync(async () => await _backend.RequestRowsAsync(), r => r.Count(x => x.Status is "completed" or "failed") == count, TimeSpan.FromMinutes(3));
+        var rows = await Eventually.WaitAsync(async () => await _backend.RequestRowsAsync(), r => r.Count(x => x.Status is "completed" or "failed") == count, TimeSpan.FromMinutes(3), RequestRow.Unfinished);
         Assert.All(rows, r => Assert.Equal("completed", r.Status));
         // Claimed once each: the model was asked once per request, and nothing was billed twice.
         Assert.All(rows, r => Assert.Equal(1, r.Attempts));
