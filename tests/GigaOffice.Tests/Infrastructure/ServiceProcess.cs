@@ -60,6 +60,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         var service = new ServiceProcess(name, process, port);
+        Live.TryAdd(service, 0);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue("stderr: " + e.Data); };
         process.Start();
@@ -121,6 +122,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Live.TryRemove(this, out _);
         Client.Dispose();
         if (!_process.HasExited)
         {
@@ -129,6 +131,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+
+    // Children still running when the test process exits (an aborted run) would outlive it.
+    private static readonly ConcurrentDictionary<ServiceProcess, byte> Live = new();
+
+    static ServiceProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var service in Live.Keys)
+            try { service._process.Kill(); } catch (InvalidOperationException) { }
+    };
 
     /// <summary>The service built in the same configuration as these tests.</summary>
     public static string ServiceDll { get; } = FindServiceDll();
