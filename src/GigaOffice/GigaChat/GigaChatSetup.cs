@@ -51,6 +51,7 @@ public static class GigaChatSetup
         if (mode == GigaChatRunMode.Cloud)
         {
             services.AddSingleton<GigaChatTokenProvider>();
+            services.AddHostedService<GigaChatTokenRefresher>();
             services.AddTransient<GigaChatBearerHandler>();
             api.AddHttpMessageHandler<GigaChatBearerHandler>();
             // The token endpoint: same TLS trust, a few retries of its own, no breaker (it is called rarely).

@@ -27,6 +27,9 @@ public sealed class GigaChatTokenProvider(
     /// <summary>True when a token is at hand, so asking for one costs no call.</summary>
     public bool HasFreshToken => Fresh() is not null;
 
+    /// <summary>When the current token should be replaced; null without one.</summary>
+    public DateTimeOffset? RefreshDue => Volatile.Read(ref _token)?.RefreshAt;
+
     public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
     {
         if (Fresh() is { } token) return token.Value;
@@ -127,4 +130,34 @@ public sealed class GigaChatTokenProvider(
         [property: JsonPropertyName("expires_at")] long? ExpiresAt,
         [property: JsonPropertyName("tok")] string? Tok,
         [property: JsonPropertyName("exp")] long? Exp);
+}
+
+/// <summary>
+/// Gets the first token at start and replaces it before it is due, so requests do not wait for
+/// OAuth: wrong credentials show in the log at once, and a call granted by the quota goes out
+/// right away instead of after a token round trip.
+/// </summary>
+public sealed class GigaChatTokenRefresher(GigaChatTokenProvider tokens, TimeProvider time) : BackgroundService
+{
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                await tokens.GetTokenAsync(stoppingToken);
+                wait = tokens.RefreshDue is { } due ? due - time.GetUtcNow() : RetryAfterFailure;
+            }
+            catch (GigaChatException)
+            {
+                // Logged by the provider; requests that need a token meanwhile ask for it themselves.
+                wait = RetryAfterFailure;
+            }
+            try { await Task.Delay(wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), time, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
 }

@@ -121,6 +121,16 @@ public sealed class SharedQuotaTests() : FakeGigaChatTest(new FakeGigaChatOption
         var firstClient = first.CreateClient();
         await using var second = new RealModeApp(Settings());
         var secondClient = second.CreateClient();
+        // As in production after start: each instance holds its token before the burst.
+        foreach (var app in new[] { first, second })
+        {
+            var tokens = app.Services.GetRequiredService<GigaChatTokenProvider>();
+            for (var i = 0; !tokens.HasFreshToken; i++)
+            {
+                Assert.True(i < 600, "no access token after 30 s");
+                await Task.Delay(50);
+            }
+        }
 
         var ids = new List<(HttpClient Client, Guid Id)>();
         for (var i = 0; i < 10; i++)
