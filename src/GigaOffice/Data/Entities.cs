@@ -89,3 +89,14 @@ public sealed class PresetPrompt
     public bool IsCustomized { get; set; }
     public DateTime UpdatedAt { get; set; }
 }
+
+/// <summary>
+/// One GigaChat call granted under <c>GIGACHAT_MAX_REQUESTS_PER_MINUTE</c>. Shared by every
+/// instance through the database; rows older than the window are deleted as new ones are granted.
+/// </summary>
+public sealed class GigaChatQuotaGrant
+{
+    public long Id { get; set; }
+    /// <summary>Unix milliseconds: plain numbers compare alike on SQLite and PostgreSQL.</summary>
+    public long GrantedAtMs { get; set; }
+}

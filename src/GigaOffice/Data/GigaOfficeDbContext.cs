@@ -12,6 +12,7 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<AiRequest> Requests => Set<AiRequest>();
     public DbSet<PromptCategory> Categories => Set<PromptCategory>();
     public DbSet<PresetPrompt> Presets => Set<PresetPrompt>();
+    public DbSet<GigaChatQuotaGrant> QuotaGrants => Set<GigaChatQuotaGrant>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -58,6 +59,11 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.ToTable("preset_prompts");
             e.HasIndex(p => p.Name).IsUnique();
             e.Property(p => p.Name).HasMaxLength(128);
+        });
+        model.Entity<GigaChatQuotaGrant>(e =>
+        {
+            e.ToTable("gigachat_quota_grants");
+            e.HasIndex(g => g.GrantedAtMs);
         });
     }
 }

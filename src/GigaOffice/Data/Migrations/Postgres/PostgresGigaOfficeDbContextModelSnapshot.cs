@@ -121,6 +121,24 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.ToTable("ai_requests", (string)null);
                 });
 
+            modelBuilder.Entity("GigaOffice.Data.GigaChatQuotaGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("GrantedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAtMs");
+
+                    b.ToTable("gigachat_quota_grants", (string)null);
+                });
+
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>
                 {
                     b.Property<int>("Id")

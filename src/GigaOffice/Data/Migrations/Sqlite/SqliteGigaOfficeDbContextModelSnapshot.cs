@@ -116,6 +116,22 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.ToTable("ai_requests", (string)null);
                 });
 
+            modelBuilder.Entity("GigaOffice.Data.GigaChatQuotaGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GrantedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAtMs");
+
+                    b.ToTable("gigachat_quota_grants", (string)null);
+                });
+
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>
                 {
                     b.Property<int>("Id")
