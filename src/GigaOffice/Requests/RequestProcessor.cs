@@ -74,7 +74,7 @@ public sealed class RequestProcessor(
                 "error" => ("upstream_error", "Модель вернула ошибку при генерации ответа. Повторите запрос позже."),
                 _ => default((string, string)?),
             };
-            var parsed = finishFailure is null ? parser.Parse(completion.Content, category.ResultKind) : null;
+            var parsed = finishFailure is null ? parser.Parse(completion.Content, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData)) : null;
             var outcome = new Outcome(completion, gigaChatMs, category.Version);
             if (finishFailure is { } f)
                 await FailAsync(db, id, attempt, f.Item1, f.Item2, started, outcome, cancellationToken);
