@@ -1,4 +1,5 @@
 using GigaOffice.Data;
+using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
@@ -28,7 +29,10 @@ app.UseRequestBodyLimit();
 app.MapApiDocs();
 app.MapHealth();
 app.MapRequests();
+app.MapStructuredRequests();
+app.MapFeedback();
 app.MapPrompts();
+app.MapPromptAdmin();
 app.MapUsageMetrics();
 
 app.Run();

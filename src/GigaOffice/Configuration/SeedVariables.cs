@@ -44,6 +44,10 @@ public static class SeedVariables
         ["KAFKA_TOPIC_RESPONSES"] = "Kafka:TopicResponses",
         ["KAFKA_CONSUMER_GROUP"] = "Kafka:ConsumerGroup",
 
+        ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
+        ["RESULT_CACHE_TTL_SECONDS"] = "ResultCache:TtlSeconds",
+        ["CLASSIFIER_TIMEOUT_SECONDS"] = "Classifier:TimeoutSeconds",
+
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",

@@ -172,7 +172,8 @@ public sealed class AnswerParser
             var styles = ReadStyles(Get(root, "styles"));
             var styleRanges = ReadStyleRanges(Get(root, "style_ranges"), styles, ref worksheet);
             if (rowStyles is not null && outputRange is { } placed) AddRowStyles(rowStyles, placed, styles, styleRanges);
-            var columns = ReadColumns(Get(root, "columns"), outputRange);
+            // Formatting answers leave the data in place: their column indexes count from the input range.
+            var columns = ReadColumns(Get(root, "columns"), outputRange ?? (styleRanges.Count > 0 ? _input : null));
 
             var chartElement = Get(root, "chart");
             var chartExplicitlyNull = chartElement is { ValueKind: JsonValueKind.Null };

@@ -20,7 +20,11 @@ public sealed record ProcessRequest
 }
 
 public sealed record ProcessAccepted(
-    Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl);
+    Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl)
+{
+    /// <summary>When the service chose the category: confidence, a short plan for the user, the table parts the model gets.</summary>
+    public Prompts.Classification? Classification { get; init; }
+}
 
 public sealed record RequestError(string Code, string Message);
 
@@ -33,4 +37,10 @@ public sealed record TokenCounts(int Prompt, int Completion, int Total);
 /// <summary>The processed answer, ready for the plugin to apply.</summary>
 public sealed record RequestResultResponse(
     Guid RequestId, string Status, string Category, SpreadsheetAnswer? Result, RequestError? Error,
-    TokenCounts Tokens, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt);
+    TokenCounts Tokens, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt)
+{
+    /// <summary>True when the answer was reused from an identical earlier request (no GigaChat call, no tokens).</summary>
+    public bool Cached { get; init; }
+    /// <summary>The request whose answer was reused.</summary>
+    public Guid? CachedFrom { get; init; }
+}
