@@ -426,15 +426,8 @@ public sealed class AnswerParser
         private List<CellStyle> ReadStyles(JsonElement? element)
         {
             var styles = new List<CellStyle>();
-            if (element is not { ValueKind: JsonValueKind.Array } array)
+            foreach (var item in ObjectsOf(element, "styles"))
             {
-                if (element is { ValueKind: not JsonValueKind.Null })
-                    throw Failure(ParseFailure.InvalidStyle, "поле styles должно быть массивом стилей");
-                return styles;
-            }
-            foreach (var item in array.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Object) throw Failure(ParseFailure.InvalidStyle, "стиль должен быть объектом");
                 var id = Scalar(Get(item, "id"));
                 if (string.IsNullOrWhiteSpace(id)) throw Failure(ParseFailure.InvalidStyle, "у стиля нет id");
                 if (styles.Any(s => s.Id == id)) throw Failure(ParseFailure.InvalidStyle, $"стиль «{id}» объявлен дважды");
@@ -478,15 +471,8 @@ public sealed class AnswerParser
         private List<StyleRange> ReadStyleRanges(JsonElement? element, List<CellStyle> styles, ref string? worksheet)
         {
             var result = new List<StyleRange>();
-            if (element is not { ValueKind: JsonValueKind.Array } array)
+            foreach (var item in ObjectsOf(element, "style_ranges"))
             {
-                if (element is { ValueKind: not JsonValueKind.Null })
-                    throw Failure(ParseFailure.InvalidStyle, "поле style_ranges должно быть массивом");
-                return result;
-            }
-            foreach (var item in array.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Object) throw Failure(ParseFailure.InvalidStyle, "элемент style_ranges должен быть объектом {range, style}");
                 var rangeText = ReadString(Get(item, "range") ?? Get(item, "cells"), "style_ranges.range")
                                 ?? throw Failure(ParseFailure.InvalidStyle, "в style_ranges не указан диапазон");
                 var range = ReadRange(rangeText, "style_ranges.range", ref worksheet)!.Value;
@@ -508,6 +494,15 @@ public sealed class AnswerParser
                 result.Add(new StyleRange(range.ToString(), styleId));
             }
             return result;
+        }
+
+        /// <summary>The objects of an array field of the styling part; anything else there makes the styling unusable.</summary>
+        private static IEnumerable<JsonElement> ObjectsOf(JsonElement? element, string field)
+        {
+            if (element is null or { ValueKind: JsonValueKind.Null }) return [];
+            if (element is not { ValueKind: JsonValueKind.Array } array || array.EnumerateArray().Any(i => i.ValueKind != JsonValueKind.Object))
+                throw Failure(ParseFailure.InvalidStyle, $"поле {field} должно быть массивом объектов");
+            return array.EnumerateArray();
         }
 
         private static void AddRowStyles(List<string?> rowStyles, CellRange placed, List<CellStyle> styles, List<StyleRange> ranges)
@@ -736,16 +731,6 @@ public sealed class AnswerParser
             _ => null,
         };
 
-        /// <summary>A property by name, also in camelCase or another case ("outputRange", "Output_Range").</summary>
-        private static JsonElement? Get(JsonElement obj, string name)
-        {
-            if (obj.ValueKind != JsonValueKind.Object) return null;
-            if (obj.TryGetProperty(name, out var exact)) return exact;
-            var wanted = name.Replace("_", "");
-            foreach (var property in obj.EnumerateObject())
-                if (string.Equals(property.Name.Replace("_", ""), wanted, StringComparison.OrdinalIgnoreCase))
-                    return property.Value;
-            return null;
-        }
+        private static JsonElement? Get(JsonElement obj, string name) => LenientJson.Property(obj, name);
     }
 }

@@ -88,6 +88,18 @@ public static partial class LenientJson
         return TryParseObject(text + "}") is { } closed ? closed with { Closed = true } : null;
     }
 
+    /// <summary>A property by name, also when the model wrote it in camelCase or another case ("outputRange", "Output_Range").</summary>
+    public static JsonElement? Property(JsonElement obj, string name)
+    {
+        if (obj.ValueKind != JsonValueKind.Object) return null;
+        if (obj.TryGetProperty(name, out var exact)) return exact;
+        var wanted = name.Replace("_", "");
+        foreach (var property in obj.EnumerateObject())
+            if (string.Equals(property.Name.Replace("_", ""), wanted, StringComparison.OrdinalIgnoreCase))
+                return property.Value;
+        return null;
+    }
+
     private static JsonElement? TryStrict(string text)
     {
         try

@@ -60,13 +60,5 @@ public static class ClassificationParser
     private static string? Text(JsonElement? element) =>
         element is { ValueKind: JsonValueKind.String } s && !string.IsNullOrWhiteSpace(s.GetString()) ? s.GetString()!.Trim() : null;
 
-    private static JsonElement? Get(JsonElement obj, string name)
-    {
-        if (obj.ValueKind != JsonValueKind.Object) return null;
-        if (obj.TryGetProperty(name, out var exact)) return exact;
-        var wanted = name.Replace("_", "");
-        foreach (var property in obj.EnumerateObject())
-            if (string.Equals(property.Name.Replace("_", ""), wanted, StringComparison.OrdinalIgnoreCase)) return property.Value;
-        return null;
-    }
+    private static JsonElement? Get(JsonElement obj, string name) => LenientJson.Property(obj, name);
 }

@@ -19,11 +19,9 @@ public sealed record CategoryVersionResponse(int Version, string SystemPrompt, L
 
 public sealed record AdminPresetResponse(int Id, string Name, string Category, string Title, string PromptText, int SortOrder, bool IsActive, bool IsCustomized, DateTime UpdatedAt);
 
-/// <summary>A new category. Omitted optional fields take the defaults shown.</summary>
-public sealed record CategoryCreate
+/// <summary>The editable fields of a category.</summary>
+public record CategoryFields
 {
-    /// <example>spreadsheet-cleanup</example>
-    public string? Name { get; init; }
     /// <example>Очистить данные</example>
     public string? DisplayName { get; init; }
     public string? Description { get; init; }
@@ -32,29 +30,28 @@ public sealed record CategoryCreate
     public string? ResultKind { get; init; }
     public string? SystemPrompt { get; init; }
     public List<PromptExample>? Examples { get; init; }
+    /// <summary>Lower-case word stems for the keyword classifier.</summary>
     public List<string>? Keywords { get; init; }
     public int? SortOrder { get; init; }
     public bool? IsActive { get; init; }
+}
+
+/// <summary>A new category: name, display_name and system_prompt are required; result_kind defaults to text.</summary>
+public sealed record CategoryCreate : CategoryFields
+{
+    /// <example>spreadsheet-cleanup</example>
+    public string? Name { get; init; }
 }
 
 /// <summary>Changes to a category: fields left out stay as they are. is_customized=false hands the row back to seeding at start.</summary>
-public sealed record CategoryPatch
+public sealed record CategoryPatch : CategoryFields
 {
-    public string? DisplayName { get; init; }
-    public string? Description { get; init; }
-    public string? ResultKind { get; init; }
-    public string? SystemPrompt { get; init; }
-    public List<PromptExample>? Examples { get; init; }
-    public List<string>? Keywords { get; init; }
-    public int? SortOrder { get; init; }
-    public bool? IsActive { get; init; }
     public bool? IsCustomized { get; init; }
 }
 
-public sealed record PresetCreate
+/// <summary>The editable fields of a preset prompt.</summary>
+public record PresetFields
 {
-    /// <example>analysis-top-three</example>
-    public string? Name { get; init; }
     /// <example>spreadsheet-analysis</example>
     public string? Category { get; init; }
     public string? Title { get; init; }
@@ -62,12 +59,14 @@ public sealed record PresetCreate
     public int? SortOrder { get; init; }
 }
 
-public sealed record PresetPatch
+public sealed record PresetCreate : PresetFields
 {
-    public string? Category { get; init; }
-    public string? Title { get; init; }
-    public string? PromptText { get; init; }
-    public int? SortOrder { get; init; }
+    /// <example>analysis-top-three</example>
+    public string? Name { get; init; }
+}
+
+public sealed record PresetPatch : PresetFields
+{
     public bool? IsActive { get; init; }
     public bool? IsCustomized { get; init; }
 }
@@ -94,7 +93,8 @@ public static partial class PromptAdminEndpoints
         if (admin.Enabled) log.LogInformation("Admin API is enabled at /api/admin (key from GIGAOFFICE_ADMIN_KEY)");
         else log.LogInformation("Admin API is disabled: set GIGAOFFICE_ADMIN_KEY to enable prompt management at /api/admin");
 
-        var group = app.MapGroup("/api/admin").WithTags("Администрирование").RequireAdminKey();
+        var group = app.MapGroup("/api/admin").WithTags("Администрирование").RequireAdminKey()
+            .WithDescription("Нужен ключ администратора (GIGAOFFICE_ADMIN_KEY) в заголовке X-Admin-Key или Authorization: Bearer. Без ключа — 401; если ключ не настроен — 403.");
         group.MapGet("/categories", ListCategoriesAsync).WithSummary("Категории со всеми полями, включая неактивные");
         group.MapGet("/categories/{name}", GetCategoryAsync).WithSummary("Категория");
         group.MapGet("/categories/{name}/versions", VersionsAsync).WithSummary("История версий системного промпта категории");

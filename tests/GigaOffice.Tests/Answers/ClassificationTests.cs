@@ -159,4 +159,13 @@ public sealed class ClassificationTests
         Assert.Equal("user", messages[^1].Role);
         Assert.Equal("Запрос: Покажи продажи на графике\nДиапазон: A1:D3\nРазмер выделения: 3 строк × 4 столбцов.\nЗаголовки столбцов: [\"Товар\",\"Январь\",\"Февраль\",\"Март\"]", user);
     }
+
+    [Fact]
+    public void Table_parts_survive_storage_with_the_request()
+    {
+        var info = new RequiredTableInfo(true, false, true, true, false);
+        var json = System.Text.Json.JsonSerializer.Serialize(info, GigaOfficeJson.Options);
+        Assert.Equal("{\"needs_column_headers\":true,\"needs_header_styles\":false,\"needs_cell_values\":true,\"needs_cell_styles\":true,\"needs_column_metadata\":false}", json);
+        Assert.Equal(info, System.Text.Json.JsonSerializer.Deserialize<RequiredTableInfo>(json, GigaOfficeJson.Options));
+    }
 }
