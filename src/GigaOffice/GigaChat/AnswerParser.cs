@@ -443,8 +443,8 @@ public sealed class AnswerParser
                 var raw = Scalar(Get(item, field));
                 if (raw is null) return null;
                 var value = normalize(raw);
-                if (value is null) Repaired($"нераспознанное значение {what} «{Shorten(raw)}» в стиле «{id}» пропущено");
-                else if (value != raw) Repaired($"значения оформления приведены к стандартному виду ({what}: «{Shorten(raw)}» → «{value}»)");
+                if (value is null) Repaired($"в стиле «{id}» пропущено нераспознанное значение ({what}) «{Shorten(raw)}»");
+                else if (value != raw) Repaired($"в стиле «{id}»: {what} «{Shorten(raw)}» → «{value}»");
                 return value;
             }
             double? size = null;
@@ -457,14 +457,14 @@ public sealed class AnswerParser
             return new CellStyle
             {
                 Id = id,
-                BackgroundColor = Normalized("background_color", CellRepairs.NormalizeColor, "цвета") ?? Normalized("fill_color", CellRepairs.NormalizeColor, "цвета"),
-                FontColor = Normalized("font_color", CellRepairs.NormalizeColor, "цвета") ?? Normalized("color", CellRepairs.NormalizeColor, "цвета"),
-                FontWeight = Normalized("font_weight", CellRepairs.NormalizeFontWeight, "насыщенности шрифта") ?? (Get(item, "bold") is { ValueKind: JsonValueKind.True } ? "bold" : null),
-                FontStyle = Normalized("font_style", CellRepairs.NormalizeFontStyle, "начертания") ?? (Get(item, "italic") is { ValueKind: JsonValueKind.True } ? "italic" : null),
+                BackgroundColor = Normalized("background_color", CellRepairs.NormalizeColor, "цвет") ?? Normalized("fill_color", CellRepairs.NormalizeColor, "цвет"),
+                FontColor = Normalized("font_color", CellRepairs.NormalizeColor, "цвет") ?? Normalized("color", CellRepairs.NormalizeColor, "цвет"),
+                FontWeight = Normalized("font_weight", CellRepairs.NormalizeFontWeight, "насыщенность шрифта") ?? (Get(item, "bold") is { ValueKind: JsonValueKind.True } ? "bold" : null),
+                FontStyle = Normalized("font_style", CellRepairs.NormalizeFontStyle, "начертание") ?? (Get(item, "italic") is { ValueKind: JsonValueKind.True } ? "italic" : null),
                 FontSize = size,
-                HorizontalAlignment = Normalized("horizontal_alignment", CellRepairs.NormalizeHorizontal, "выравнивания"),
-                VerticalAlignment = Normalized("vertical_alignment", CellRepairs.NormalizeVertical, "выравнивания"),
-                Border = Normalized("border", CellRepairs.NormalizeBorder, "границы"),
+                HorizontalAlignment = Normalized("horizontal_alignment", CellRepairs.NormalizeHorizontal, "выравнивание"),
+                VerticalAlignment = Normalized("vertical_alignment", CellRepairs.NormalizeVertical, "выравнивание"),
+                Border = Normalized("border", CellRepairs.NormalizeBorder, "граница"),
             };
         }
 

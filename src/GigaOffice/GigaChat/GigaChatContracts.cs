@@ -70,18 +70,26 @@ public sealed record CellStyle
     /// <example>header</example>
     public string Id { get; init; } = "";
     /// <example>#D9D9D9</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? BackgroundColor { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FontColor { get; init; }
     /// <summary>"bold" or "normal".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FontWeight { get; init; }
     /// <summary>"italic" or "normal".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FontStyle { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? FontSize { get; init; }
     /// <summary>left, center, right, justify.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? HorizontalAlignment { get; init; }
     /// <summary>top, center, bottom.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? VerticalAlignment { get; init; }
     /// <summary>none, thin, medium, thick (all edges of every cell of the range).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Border { get; init; }
 }
 

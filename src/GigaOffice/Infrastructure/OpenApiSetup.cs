@@ -87,8 +87,7 @@ public static class OpenApiSetup
               ]
             },
             "columns": [{ "index": 0, "format": "# ##0.00" }],
-            "styles": [{ "id": "header", "background_color": "#D9D9D9", "font_color": null, "font_weight": "bold", "font_style": null,
-                         "font_size": null, "horizontal_alignment": "center", "vertical_alignment": null, "border": null }],
+            "styles": [{ "id": "header", "background_color": "#D9D9D9", "font_weight": "bold", "horizontal_alignment": "center" }],
             "style_ranges": null,
             "chart": null
           },
