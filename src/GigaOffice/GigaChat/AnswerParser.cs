@@ -170,14 +170,24 @@ public sealed class AnswerParser
             else outputRange = null;
 
             var styles = ReadStyles(Get(root, "styles"));
-            var styleRanges = ReadStyleRanges(Get(root, "style_ranges"), styles, ref worksheet);
+            var styleRanges = ReadStyleRanges(Get(root, "style_ranges"), styles, outputRange, ref worksheet);
             if (rowStyles is not null && outputRange is { } placed) AddRowStyles(rowStyles, placed, styles, styleRanges);
             // Formatting answers leave the data in place: their column indexes count from the input range.
             var columns = ReadColumns(Get(root, "columns"), outputRange ?? (styleRanges.Count > 0 ? _input : null));
 
             var chartElement = Get(root, "chart");
             var chartExplicitlyNull = chartElement is { ValueKind: JsonValueKind.Null };
-            var chart = ReadChart(chartElement, outputRange, rows);
+            ChartSpec? chart;
+            try
+            {
+                chart = ReadChart(chartElement, outputRange, rows);
+            }
+            catch (AnswerFailure failure) when (context.ResultKind != "chart")
+            {
+                // A category that promises no chart loses nothing by dropping a broken one.
+                chart = null;
+                Repaired($"лишняя диаграмма отброшена: {failure.Reason}");
+            }
 
             var answer = new SpreadsheetAnswer
             {
@@ -468,7 +478,7 @@ public sealed class AnswerParser
             };
         }
 
-        private List<StyleRange> ReadStyleRanges(JsonElement? element, List<CellStyle> styles, ref string? worksheet)
+        private List<StyleRange> ReadStyleRanges(JsonElement? element, List<CellStyle> styles, CellRange? output, ref string? worksheet)
         {
             var result = new List<StyleRange>();
             foreach (var item in ObjectsOf(element, "style_ranges"))
@@ -476,6 +486,9 @@ public sealed class AnswerParser
                 var rangeText = ReadString(Get(item, "range") ?? Get(item, "cells"), "style_ranges.range")
                                 ?? throw Failure(ParseFailure.InvalidStyle, "в style_ranges не указан диапазон");
                 var range = ReadRange(rangeText, "style_ranges.range", ref worksheet)!.Value;
+                // Styles go on the selection (or the answer's own table), never on cells the user did not select.
+                if (_input is { } input && !Contains(input, range) && !(output is { } o && Contains(o, range)))
+                    throw Failure(ParseFailure.InvalidStyle, $"стиль назначен диапазону {range} вне выделенных ячеек {input}");
                 string styleId;
                 var style = Get(item, "style");
                 if (style is { ValueKind: JsonValueKind.Object } inline)

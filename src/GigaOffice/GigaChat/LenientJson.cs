@@ -149,6 +149,13 @@ public static partial class LenientJson
                 i++;
                 continue;
             }
+            // The exponent of a number (1e-5) is not a bare word.
+            if (ch is 'e' or 'E' && output.Length > 0 && char.IsDigit(output[^1]))
+            {
+                output.Append(ch);
+                i++;
+                continue;
+            }
             if (char.IsLetter(ch) || ch == '_')
             {
                 var start = i;
