@@ -1,5 +1,6 @@
 using GigaOffice.Configuration;
 using GigaOffice.Data;
+using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
@@ -33,7 +34,10 @@ if (app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi)
 {
     app.MapApiDocs();
     app.MapRequests();
+    app.MapStructuredRequests();
+    app.MapFeedback();
     app.MapPrompts();
+    app.MapPromptAdmin();
     app.MapUsageMetrics();
 }
 

@@ -107,3 +107,28 @@ public sealed class RequestLimitsOptions
     public int MaxCellLength { get; set; } = 1000;
     public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
 }
+
+/// <summary>The admin API key (<c>GIGAOFFICE_ADMIN_KEY</c>). Unset: the admin API is off.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Admin";
+    public const int MinimumKeyLength = 16;
+    public string? ApiKey { get; set; }
+    public bool Enabled => !string.IsNullOrWhiteSpace(ApiKey);
+}
+
+/// <summary>How long a completed answer is reused for an identical request (<c>RESULT_CACHE_TTL_SECONDS</c>; 0 turns caching off).</summary>
+public sealed class ResultCacheOptions
+{
+    public const string Section = "ResultCache";
+    public int TtlSeconds { get; set; } = 3600;
+    public bool Enabled => TtlSeconds > 0;
+}
+
+/// <summary>Classification by GigaChat (cloud and mTLS modes).</summary>
+public sealed class ClassifierOptions
+{
+    public const string Section = "Classifier";
+    /// <summary>How long <c>/api/ai/process</c> waits for the model's classification before using the keyword classifier.</summary>
+    public double TimeoutSeconds { get; set; } = 15;
+}

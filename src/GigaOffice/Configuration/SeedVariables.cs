@@ -60,6 +60,10 @@ public static class SeedVariables
         ["KAFKA_SESSION_TIMEOUT_MS"] = "Kafka:SessionTimeoutMs",
         ["KAFKA_MESSAGE_TIMEOUT_MS"] = "Kafka:MessageTimeoutMs",
 
+        ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
+        ["RESULT_CACHE_TTL_SECONDS"] = "ResultCache:TtlSeconds",
+        ["CLASSIFIER_TIMEOUT_SECONDS"] = "Classifier:TimeoutSeconds",
+
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",

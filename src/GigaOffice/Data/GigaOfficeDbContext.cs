@@ -13,6 +13,8 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<PromptCategory> Categories => Set<PromptCategory>();
     public DbSet<PresetPrompt> Presets => Set<PresetPrompt>();
     public DbSet<GigaChatQuotaGrant> QuotaGrants => Set<GigaChatQuotaGrant>();
+    public DbSet<RequestFeedback> Feedback => Set<RequestFeedback>();
+    public DbSet<PromptCategoryVersion> CategoryVersions => Set<PromptCategoryVersion>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -45,6 +47,23 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             // The outbox relay's query: only the few rows still waiting for publication.
             e.HasIndex(r => r.CreatedAt, "IX_ai_requests_unpublished")
                 .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+            e.Property(r => r.CacheKey).HasMaxLength(64);
+            e.Property(r => r.ClassifiedBy).HasMaxLength(16);
+            e.HasIndex(r => r.CacheKey);
+        });
+        model.Entity<RequestFeedback>(e =>
+        {
+            e.ToTable("request_feedback");
+            e.HasIndex(f => f.RequestId).IsUnique();
+            e.HasIndex(f => f.CreatedAt);
+            e.Property(f => f.Category).HasMaxLength(64);
+            e.Property(f => f.Comment).HasMaxLength(RequestFeedback.MaxCommentLength);
+        });
+        model.Entity<PromptCategoryVersion>(e =>
+        {
+            e.ToTable("prompt_category_versions");
+            e.HasIndex(v => new { v.CategoryId, v.Version }).IsUnique();
+            e.Property(v => v.Source).HasMaxLength(16);
         });
         model.Entity<PromptCategory>(e =>
         {

@@ -32,6 +32,12 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddOptions<ResultCacheOptions>().Bind(configuration.GetSection(ResultCacheOptions.Section)).ValidateOnStart();
+        services.AddOptions<ClassifierOptions>().Bind(configuration.GetSection(ClassifierOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AnswerOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ResultCacheOptions>, AnswerOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ClassifierOptions>, AnswerOptionsValidation>();
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
         var gigaChat = configuration.GetSection(GigaChatOptions.Section).Get<GigaChatOptions>() ?? new();
@@ -44,6 +50,8 @@ public static class ServiceSetup
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
         services.AddSingleton<KeywordClassifier>();
+        services.AddSingleton<RequestClassifier>();
+        services.AddScoped<RequestIntake>();
 
         services.AddSingleton<ProcessRequestValidator>();
         services.AddSingleton<RequestProcessor>();

@@ -21,7 +21,11 @@ public sealed record ProcessRequest
 }
 
 public sealed record ProcessAccepted(
-    Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl);
+    Guid RequestId, string Status, string Category, bool CategoryClassified, string Message, string StatusUrl, string ResultUrl)
+{
+    /// <summary>When the service chose the category: confidence, a short plan for the user, the table parts the model gets.</summary>
+    public Prompts.Classification? Classification { get; init; }
+}
 
 public sealed record RequestError(string Code, string Message)
 {
@@ -42,5 +46,13 @@ public sealed record RequestResultResponse(
     /// <summary>The same document for GET /api/ai/result and for the responses topic.</summary>
     public static RequestResultResponse Of(AiRequest r) => new(r.Id, r.Status, r.Category,
         r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options), RequestError.Of(r),
-        new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt);
+        new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt)
+    {
+        Cached = r.CachedFromId is not null,
+        CachedFrom = r.CachedFromId,
+    };
+    /// <summary>True when the answer was reused from an identical earlier request (no GigaChat call, no tokens).</summary>
+    public bool Cached { get; init; }
+    /// <summary>The request whose answer was reused.</summary>
+    public Guid? CachedFrom { get; init; }
 }

@@ -30,55 +30,26 @@ public static class RequestEndpoints
     }
 
     internal static async Task<Results<Accepted<ProcessAccepted>, ValidationProblem, ProblemHttpResult>> ProcessAsync(
-        ProcessRequest body, ProcessRequestValidator validator, PromptCatalog prompts, KeywordClassifier classifier,
-        GigaOfficeDbContext db, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, HttpContext http,
+        ProcessRequest body, ProcessRequestValidator validator, RequestIntake intake, DatabaseReadiness database, HttpContext http,
         CancellationToken cancellationToken)
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
         if (!database.IsReady) return Problems.DatabaseUnavailable();
+        var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, body.InputRange, body.Category, body.InputData, null),
+            http.TraceIdentifier, cancellationToken);
+        if (result.CategoryError is { } categoryError)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [categoryError] }, title: "Запрос не прошёл проверку");
+        return Accepted(result, "/api/ai");
+    }
 
-        var snapshot = await prompts.GetAsync(cancellationToken);
-        CategoryInfo category;
-        var classified = false;
-        if (body.Category is not null)
-        {
-            var found = snapshot.Resolve(body.Category);
-            if (found is null || !found.IsActive)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["category"] = [$"Неизвестная категория \"{body.Category}\". Список: GET /api/prompts/categories."],
-                }, title: "Запрос не прошёл проверку");
-            category = found;
-        }
-        else
-        {
-            var hasData = body.InputData is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0;
-            var result = classifier.Classify(snapshot, body.QueryText!, body.InputRange, hasData);
-            category = snapshot.Find(result.Category)!;
-            classified = true;
-        }
-
-        var request = new AiRequest
-        {
-            Id = Guid.CreateVersion7(),
-            Status = RequestStatus.Queued,
-            QueryText = body.QueryText!.Trim(),
-            InputRange = body.InputRange?.Trim().ToUpperInvariant(),
-            Category = category.Name,
-            CategoryClassified = classified,
-            InputDataJson = body.InputData is { ValueKind: JsonValueKind.Array } data ? data.GetRawText() : null,
-            CorrelationId = http.TraceIdentifier,
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
-        db.Requests.Add(request);
-        await db.SaveChangesAsync(cancellationToken);
-        // After the commit: if this notice is lost, the recovery sweep finds the queued row.
-        await queue.PublishAsync(request.Id, CancellationToken.None);
-
-        var statusUrl = $"/api/ai/status/{request.Id}";
-        return TypedResults.Accepted(statusUrl, new ProcessAccepted(request.Id, request.Status, category.Name, classified,
-            "Запрос принят и поставлен в очередь.", statusUrl, $"/api/ai/result/{request.Id}"));
+    /// <summary>202 with where to look next; shared with the structured API under its own prefix.</summary>
+    internal static Accepted<ProcessAccepted> Accepted(IntakeResult result, string prefix)
+    {
+        var request = result.Request!;
+        var statusUrl = $"{prefix}/status/{request.Id}";
+        return TypedResults.Accepted(statusUrl, new ProcessAccepted(request.Id, request.Status, request.Category, request.CategoryClassified,
+            "Запрос принят и поставлен в очередь.", statusUrl, $"{prefix}/result/{request.Id}") { Classification = result.Classification });
     }
 
     internal static async Task<Results<Ok<RequestStatusResponse>, ProblemHttpResult, ValidationProblem>> StatusAsync(
@@ -97,26 +68,42 @@ public static class RequestEndpoints
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
         var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
-        if (r.Status is RequestStatus.Queued or RequestStatus.Processing)
-        {
-            http.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(new ProblemDetails
-            {
-                Type = "https://gigaoffice/problems/result-not-ready",
-                Title = "Результат ещё не готов",
-                Status = StatusCodes.Status409Conflict,
-                Detail = r.Status == RequestStatus.Queued ? "Запрос ждёт в очереди. Повторите через секунду." : "Запрос обрабатывается. Повторите через секунду.",
-                Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
-            });
-        }
+        if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return NotReady(r, http);
         return TypedResults.Ok(RequestResultResponse.Of(r));
     }
 
-    private static ValidationProblem InvalidId() =>
+    /// <summary>The stored request if it exists and is finished; otherwise the problem to answer (shared with the structured API).</summary>
+    internal static async Task<(AiRequest? Request, IResult? Problem)> FinishedAsync(string requestId, GigaOfficeDbContext db, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParse(requestId, out var id)) return (null, InvalidId());
+        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (r is null) return (null, NotFound(id));
+        if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return (null, NotReady(r, http));
+        return (r, null);
+    }
+
+    internal static RequestError? ErrorOf(AiRequest r) => Error(r);
+
+    private static ProblemHttpResult NotReady(AiRequest r, HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Type = "https://gigaoffice/problems/result-not-ready",
+            Title = "Результат ещё не готов",
+            Status = StatusCodes.Status409Conflict,
+            Detail = r.Status == RequestStatus.Queued ? "Запрос ждёт в очереди. Повторите через секунду." : "Запрос обрабатывается. Повторите через секунду.",
+            Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
+        });
+    }
+
+    private static RequestError? Error(AiRequest r) => RequestError.Of(r);
+
+    internal static ValidationProblem InvalidId() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["request_id"] = ["Идентификатор запроса должен быть UUID."] },
             title: "Неверный идентификатор запроса");
 
-    private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(new ProblemDetails
+    internal static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(new ProblemDetails
     {
         Type = "https://gigaoffice/problems/request-not-found",
         Title = "Запрос не найден",

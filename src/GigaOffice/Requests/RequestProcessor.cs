@@ -25,20 +25,25 @@ public sealed class RequestProcessor(
     IRequestQueue queue,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
+    IOptions<ResultCacheOptions> cacheOptions,
     TimeProvider time,
     ILogger<RequestProcessor> logger)
 {
     private readonly WorkerOptions _worker = workerOptions.Value;
     private readonly int _maxTokens = gigaChatOptions.Value.MaxTokensPerRequest;
+    private readonly string _model = gigaChatOptions.Value.Model;
+    private readonly ResultCacheOptions _cache = cacheOptions.Value;
 
     public async Task<ProcessOutcome> ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
 
-        // Look before waiting for quota: a duplicate notice must not spend a slot.
+        // Look before waiting for quota: a duplicate notice must not spend a slot, nor a cached answer.
         var now = time.GetUtcNow().UtcDateTime;
-        if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return await WhyNotClaimableAsync(db, id, cancellationToken);
+        var pending = await Claimable(db, now).AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
+        if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
         await quota.AcquireAsync(cancellationToken);
 
         // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
@@ -66,7 +71,11 @@ public sealed class RequestProcessor(
             var category = snapshot.Find(request.Category)
                            ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
             var context = new RequestContext(category.Name, request.QueryText, request.InputRange,
-                request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson));
+                request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson))
+            {
+                TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
+                InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
+            };
             var prompt = promptBuilder.Build(category, context, _maxTokens);
 
             logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", id, attempt);
@@ -81,8 +90,12 @@ public sealed class RequestProcessor(
                 "error" => ("upstream_error", "Модель вернула ошибку при генерации ответа. Повторите запрос позже."),
                 _ => default((string, string)?),
             };
-            var parsed = finishFailure is null ? parser.Parse(completion.Content, category.ResultKind) : null;
-            var outcome = new Outcome(completion, gigaChatMs, category.Version);
+            var parsed = finishFailure is null ? parser.Parse(completion.Content, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData)) : null;
+            var outcome = new Outcome(completion, gigaChatMs, category.Version, ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model));
+            if (parsed is { Success: true, Repairs.Count: > 0 })
+                logger.LogInformation("Request {RequestId}: the model's answer was repaired: {Repairs}", id, string.Join("; ", parsed.Repairs));
+            else if (parsed is { Success: false })
+                logger.LogWarning("Request {RequestId}: the model's answer is unusable ({Reason}: {Detail})", id, parsed.FailureKind, parsed.FailureReason);
             // The model has answered (and been paid): store it even if shutdown begins now.
             if (finishFailure is { } f)
                 return await FailAsync(db, id, attempt, leaseUntil, f.Item1, f.Item2, started, outcome);
@@ -139,7 +152,53 @@ public sealed class RequestProcessor(
         db.Requests.Where(r => (r.Status == RequestStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now))
                                || (r.Status == RequestStatus.Processing && r.LeaseUntil < now));
 
-    private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion);
+    private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion, string CacheKey);
+
+    /// <summary>
+    /// Completes the request with the answer of an identical request completed within the cache
+    /// time, without calling GigaChat: no quota slot, no tokens. Null when there is none.
+    /// </summary>
+    private async Task<ProcessOutcome?> TryAnswerFromCacheAsync(GigaOfficeDbContext db, AiRequest request, CancellationToken ct)
+    {
+        var snapshot = await prompts.GetAsync(ct);
+        if (snapshot.Find(request.Category) is not { } category) return null;
+        var key = ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model);
+        var now = time.GetUtcNow().UtcDateTime;
+        var cutoff = now.AddSeconds(-_cache.TtlSeconds);
+        var source = await db.Requests.AsNoTracking()
+            .Where(r => r.CacheKey == key && r.Status == RequestStatus.Completed && r.CachedFromId == null && r.CompletedAt >= cutoff && r.Id != request.Id)
+            .OrderByDescending(r => r.CompletedAt)
+            .Select(r => new { r.Id, r.ResultJson, r.Model })
+            .FirstOrDefaultAsync(ct);
+        if (source?.ResultJson is null) return null;
+
+        var started = Stopwatch.GetTimestamp();
+        var claimed = await Claimable(db, now).Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RequestStatus.Processing)
+            .SetProperty(r => r.StartedAt, now)
+            .SetProperty(r => r.LeaseUntil, now.AddSeconds(_worker.LeaseSeconds))
+            .SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
+        if (claimed == 0) return ProcessOutcome.Busy; // another worker has it
+        var attempt = await db.Requests.Where(r => r.Id == request.Id).Select(r => r.Attempts).FirstAsync(ct);
+        var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var completedAt = time.GetUtcNow().UtcDateTime;
+        await Owned(db, request.Id, attempt).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RequestStatus.Completed)
+            .SetProperty(r => r.CompletedAt, completedAt)
+            .SetProperty(r => r.LeaseUntil, (DateTime?)null)
+            .SetProperty(r => r.ResultJson, source.ResultJson)
+            .SetProperty(r => r.CachedFromId, source.Id)
+            .SetProperty(r => r.CacheKey, key)
+            .SetProperty(r => r.Model, source.Model)
+            .SetProperty(r => r.PromptVersion, category.Version)
+            .SetProperty(r => r.PromptTokens, 0)
+            .SetProperty(r => r.CompletionTokens, 0)
+            .SetProperty(r => r.TotalTokens, 0)
+            .SetProperty(r => r.ProcessingMs, processingMs)
+            .SetProperty(r => r.GigaChatMs, (double?)null), ct);
+        logger.LogInformation("Request {RequestId} answered from the cache (identical to {SourceId})", request.Id, source.Id);
+        return ProcessOutcome.Completed;
+    }
 
     private async Task<ProcessOutcome> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, SpreadsheetAnswer answer, long started, Outcome outcome)
     {
@@ -152,6 +211,7 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
             .SetProperty(r => r.ResultJson, resultJson)
+            .SetProperty(r => r.CacheKey, outcome.CacheKey)
             .SetProperty(r => r.Model, outcome.Completion.Model)
             .SetProperty(r => r.PromptVersion, outcome.PromptVersion)
             .SetProperty(r => r.PromptTokens, usage.PromptTokens)

@@ -26,6 +26,13 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CacheKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("CachedFromId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Category")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -33,6 +40,13 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int>("ClassificationTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClassifiedBy")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("TEXT");
@@ -62,6 +76,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.Property<string>("InputRange")
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InputStylesJson")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("LeaseUntil")
@@ -101,10 +118,15 @@ namespace GigaOffice.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("TableInfoJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("TotalTokens")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("CacheKey");
 
                     b.HasIndex("CreatedAt");
 
@@ -233,6 +255,79 @@ namespace GigaOffice.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("prompt_categories", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.PromptCategoryVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CategoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExamplesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SystemPrompt")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CategoryId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("prompt_category_versions", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.RequestFeedback", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("PromptVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Rating")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
+
+                    b.ToTable("request_feedback", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>
