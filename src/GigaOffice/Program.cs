@@ -1,9 +1,12 @@
+using GigaOffice.Configuration;
 using GigaOffice.Data;
+using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGigaOfficeConfiguration(args);
@@ -25,11 +28,18 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
 
-app.MapApiDocs();
 app.MapHealth();
-app.MapRequests();
-app.MapPrompts();
-app.MapUsageMetrics();
+// A worker-only instance (SERVICE_ROLE=worker) answers health probes and nothing else.
+if (app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi)
+{
+    app.MapApiDocs();
+    app.MapRequests();
+    app.MapStructuredRequests();
+    app.MapFeedback();
+    app.MapPrompts();
+    app.MapPromptAdmin();
+    app.MapUsageMetrics();
+}
 
 app.Run();
 

@@ -30,6 +30,28 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public void Env_example_names_only_known_variables_and_parses_cleanly()
+    {
+        var example = Path.Combine(RepositoryRoot(), ".env.example");
+        foreach (var line in File.ReadAllLines(example).Select(l => l.Trim().TrimStart('#').Trim()))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(line, "^([A-Z][A-Z0-9_]+)=");
+            if (match.Success) Assert.True(SeedVariables.Map.ContainsKey(match.Groups[1].Value), $".env.example names unknown {match.Groups[1].Value}");
+        }
+        var configuration = new ConfigurationBuilder().AddSeedVariables(example).Build();
+        // Inline comments are not part of the value.
+        Assert.Equal("dryrun", configuration["GigaChat:RunMode"]);
+        Assert.Equal("8000", configuration["Server:Port"]);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "GigaOffice.slnx"))) return dir.FullName;
+        throw new DirectoryNotFoundException("GigaOffice.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
     public async Task A_wrong_setting_stops_the_start_with_a_message_naming_the_variable()
     {
         await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "dryrun", ["GigaChat:MaxRequestsPerMinute"] = "0" });

@@ -3,7 +3,8 @@ using System.Text.Json;
 namespace GigaOffice.Tests;
 
 /// <summary>The dry-run model answers every category in that category's shape.</summary>
-public sealed class DryRunTests(GigaOfficeAppFixture fixture) : IClassFixture<GigaOfficeAppFixture>
+public abstract class DryRunTests<TBackend>(BackendApp<TBackend> fixture) : IClassFixture<BackendApp<TBackend>>
+    where TBackend : BackendFixture, new()
 {
     private static readonly object[][] Sales =
     [
@@ -95,6 +96,10 @@ public sealed class DryRunTests(GigaOfficeAppFixture fixture) : IClassFixture<Gi
         Assert.Equal("=C2*D2", table[1][4].GetString());
     }
 }
+
+public sealed class DryRunOnSqliteTests(BackendApp<EmbeddedBackend> fixture) : DryRunTests<EmbeddedBackend>(fixture);
+
+public sealed class DryRunOnPostgresKafkaTests(BackendApp<PostgresKafkaBackend> fixture) : DryRunTests<PostgresKafkaBackend>(fixture);
 
 public sealed class SecretsTests
 {

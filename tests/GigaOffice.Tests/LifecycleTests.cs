@@ -3,18 +3,11 @@ using System.Text.Json;
 
 namespace GigaOffice.Tests;
 
-public sealed class LifecycleTests : IAsyncLifetime
+/// <summary>The request lifecycle, run against every backend (see the subclasses below).</summary>
+public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : IClassFixture<BackendApp<TBackend>>
+    where TBackend : BackendFixture, new()
 {
-    private readonly GigaOfficeApp _app = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _app.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    private readonly HttpClient _client = fixture.Client;
 
     [Fact]
     public async Task Seed_example_is_accepted_as_written_and_completes_with_real_figures()
@@ -100,6 +93,11 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.True(time.GetProperty("count").GetInt32() >= 1);
         Assert.True(time.GetProperty("p95").GetDouble() >= time.GetProperty("p50").GetDouble());
 
+        // Explicit bounds, with and without a zone: PostgreSQL takes only UTC times.
+        var from = DateTime.UtcNow.AddHours(-1);
+        foreach (var bounds in new[] { $"from={from:yyyy-MM-ddTHH:mm:ss}Z&to={DateTime.UtcNow.AddMinutes(1):yyyy-MM-ddTHH:mm:ss}Z", $"from={from:yyyy-MM-ddTHH:mm:ss}" })
+            Assert.True((await _client.GetJsonAsync($"/api/metrics?{bounds}")).GetProperty("by_status").GetProperty("completed").GetInt32() >= 1);
+
         var bad = await _client.GetAsync("/api/metrics?period=century");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("period", await bad.Content.ReadAsStringAsync());
@@ -111,8 +109,8 @@ public sealed class LifecycleTests : IAsyncLifetime
         var health = await _client.GetJsonAsync("/api/health");
         Assert.Equal("healthy", health.GetProperty("status").GetString());
         var components = health.GetProperty("components");
-        Assert.Equal("sqlite", components.GetProperty("database").GetProperty("data").GetProperty("provider").GetString());
-        Assert.Equal("in-process", components.GetProperty("queue").GetProperty("description").GetString());
+        Assert.Equal(fixture.Backend.DatabaseProvider, components.GetProperty("database").GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal(fixture.Backend.QueueKind, components.GetProperty("queue").GetProperty("description").GetString());
         Assert.Equal("dryrun", components.GetProperty("gigachat").GetProperty("description").GetString());
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/ready")).StatusCode);
@@ -137,6 +135,10 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.Contains("redoc", await redoc.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 }
+
+public sealed class LifecycleOnSqliteTests(BackendApp<EmbeddedBackend> fixture) : LifecycleTests<EmbeddedBackend>(fixture);
+
+public sealed class LifecycleOnPostgresKafkaTests(BackendApp<PostgresKafkaBackend> fixture) : LifecycleTests<PostgresKafkaBackend>(fixture);
 
 public sealed class SlowModelTests : IAsyncLifetime
 {

@@ -4,22 +4,23 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests;
 
-/// <summary>What is stored survives a restart on the same SQLite file.</summary>
-public sealed class PersistenceTests
+/// <summary>What is stored survives a restart on the same database, for every backend (subclasses below).</summary>
+public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixture<TBackend>
+    where TBackend : BackendFixture, new()
 {
     [Fact]
     public async Task Restart_on_the_same_database_keeps_requests_results_and_metrics()
     {
-        var path = TempPaths.NewDatabase();
+        var backend = await backends.CreateAsync();
         Guid id;
-        await using (var first = new GigaOfficeApp(path))
+        await using (var first = backend.CreateApp())
         {
             var client = first.CreateClient();
             id = await client.SubmitAsync(ApiClientExtensions.SeedExample);
             await client.WaitFinishedAsync(id);
         }
 
-        await using var second = new GigaOfficeApp(path);
+        await using var second = backend.CreateApp();
         var again = second.CreateClient();
         var status = await again.GetJsonAsync($"/api/ai/status/{id}");
         Assert.Equal("completed", status.GetProperty("status").GetString());
@@ -33,9 +34,9 @@ public sealed class PersistenceTests
     [Fact]
     public async Task Prompt_seeding_keeps_ids_stable_and_leaves_admin_changes_alone()
     {
-        var path = TempPaths.NewDatabase();
+        var backend = await backends.CreateAsync();
         Dictionary<string, int> categoryIds, presetIds;
-        await using (var first = new GigaOfficeApp(path))
+        await using (var first = backend.CreateApp())
         {
             var client = first.CreateClient();
             categoryIds = (await client.GetJsonAsync("/api/prompts/categories?include_inactive=true")).EnumerateArray()
@@ -52,7 +53,7 @@ public sealed class PersistenceTests
                 .SetProperty(c => c.DisplayName, "Анализ (изменено)").SetProperty(c => c.IsCustomized, true));
         }
 
-        await using var second = new GigaOfficeApp(path);
+        await using var second = backend.CreateApp();
         var again = second.CreateClient();
         var categories = (await again.GetJsonAsync("/api/prompts/categories?include_inactive=true")).EnumerateArray().ToList();
         Assert.Equal(categoryIds, categories.ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("id").GetInt32()));
@@ -64,9 +65,9 @@ public sealed class PersistenceTests
     [Fact]
     public async Task Requests_left_behind_by_a_dead_process_are_picked_up_at_start()
     {
-        var path = TempPaths.NewDatabase();
+        var backend = await backends.CreateAsync();
         Guid orphanQueued = Guid.CreateVersion7(), orphanProcessing = Guid.CreateVersion7();
-        await using (var first = new GigaOfficeApp(path))
+        await using (var first = backend.CreateApp())
         {
             first.CreateClient(); // starts the host: migrates and seeds
             await using var scope = first.Services.CreateAsyncScope();
@@ -80,7 +81,7 @@ public sealed class PersistenceTests
             await db.SaveChangesAsync();
         }
 
-        await using var second = new GigaOfficeApp(path);
+        await using var second = backend.CreateApp();
         var client = second.CreateClient();
         Assert.Equal("completed", (await client.WaitFinishedAsync(orphanQueued)).GetProperty("status").GetString());
         var taken = await client.WaitFinishedAsync(orphanProcessing);
@@ -91,7 +92,7 @@ public sealed class PersistenceTests
     [Fact]
     public async Task A_processing_request_with_a_live_lease_is_not_taken_twice()
     {
-        await using var app = new GigaOfficeApp();
+        await using var app = (await backends.CreateAsync()).CreateApp();
         app.CreateClient();
         var id = Guid.CreateVersion7();
         await using (var scope = app.Services.CreateAsyncScope())
@@ -110,3 +111,7 @@ public sealed class PersistenceTests
         Assert.Equal(1, row.Attempts);
     }
 }
+
+public sealed class PersistenceOnSqliteTests(EmbeddedBackend backends) : PersistenceTests<EmbeddedBackend>(backends);
+
+public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backends) : PersistenceTests<PostgresKafkaBackend>(backends);

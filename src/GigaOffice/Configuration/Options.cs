@@ -32,6 +32,26 @@ public sealed class GigaChatOptions
     /// <summary>Artificial latency of the dry-run model, to try queueing behaviour locally.</summary>
     public int DryRunDelayMs { get; set; }
 
+    // Tuning of the cloud/mtls modes. Not seed variables: defaults suit the real service, tests shorten them.
+    /// <summary>Retries of one call on 429/5xx/transport errors/timeouts, with exponential backoff and jitter.</summary>
+    public int MaxRetries { get; set; } = 2;
+    public int RetryBaseDelayMs { get; set; } = 1000;
+    /// <summary>A Retry-After longer than this is not waited out in the worker: the request goes back to the queue.</summary>
+    public int MaxRetryDelaySeconds { get; set; } = 30;
+    /// <summary>The circuit opens when this share of calls failed within the sampling period...</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+    /// <summary>...and at least this many calls were made in it.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 10;
+    public int BreakerSamplingSeconds { get; set; } = 30;
+    /// <summary>How long calls fail fast once the circuit opened.</summary>
+    public int BreakerBreakSeconds { get; set; } = 30;
+    /// <summary>Length of the quota window of <see cref="MaxRequestsPerMinute"/> (60; tests use a few seconds).</summary>
+    public int QuotaWindowSeconds { get; set; } = 60;
+    /// <summary>Added to the window: covers the time from a grant to the call reaching GigaChat, and clock skew.</summary>
+    public int QuotaSafetyMarginMs { get; set; } = 1000;
+    /// <summary>How long a GigaChat health probe result is reused.</summary>
+    public int HealthCacheSeconds { get; set; } = 120;
+
     public GigaChatRunMode Mode => RunMode.Trim().ToLowerInvariant() switch
     {
         "cloud" => GigaChatRunMode.Cloud,
@@ -86,4 +106,29 @@ public sealed class RequestLimitsOptions
     public int MaxCells { get; set; } = 20_000;
     public int MaxCellLength { get; set; } = 1000;
     public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
+}
+
+/// <summary>The admin API key (<c>GIGAOFFICE_ADMIN_KEY</c>). Unset: the admin API is off.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Admin";
+    public const int MinimumKeyLength = 16;
+    public string? ApiKey { get; set; }
+    public bool Enabled => !string.IsNullOrWhiteSpace(ApiKey);
+}
+
+/// <summary>How long a completed answer is reused for an identical request (<c>RESULT_CACHE_TTL_SECONDS</c>; 0 turns caching off).</summary>
+public sealed class ResultCacheOptions
+{
+    public const string Section = "ResultCache";
+    public int TtlSeconds { get; set; } = 3600;
+    public bool Enabled => TtlSeconds > 0;
+}
+
+/// <summary>Classification by GigaChat (cloud and mTLS modes).</summary>
+public sealed class ClassifierOptions
+{
+    public const string Section = "Classifier";
+    /// <summary>How long <c>/api/ai/process</c> waits for the model's classification before using the keyword classifier.</summary>
+    public double TimeoutSeconds { get; set; } = 15;
 }

@@ -41,3 +41,21 @@ public sealed class WorkerOptionsValidation : IValidateOptions<WorkerOptions>
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IValidateOptions<ResultCacheOptions>, IValidateOptions<ClassifierOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AdminOptions o) =>
+        o.Enabled && o.ApiKey!.Trim().Length < AdminOptions.MinimumKeyLength
+            ? ValidateOptionsResult.Fail($"GIGAOFFICE_ADMIN_KEY must be at least {AdminOptions.MinimumKeyLength} characters long (use a random key, e.g. `openssl rand -hex 24`).")
+            : ValidateOptionsResult.Success;
+
+    public ValidateOptionsResult Validate(string? name, ResultCacheOptions o) =>
+        o.TtlSeconds < 0
+            ? ValidateOptionsResult.Fail("RESULT_CACHE_TTL_SECONDS must be 0 (caching off) or a positive number of seconds.")
+            : ValidateOptionsResult.Success;
+
+    public ValidateOptionsResult Validate(string? name, ClassifierOptions o) =>
+        o.TimeoutSeconds is <= 0 or > 120
+            ? ValidateOptionsResult.Fail("CLASSIFIER_TIMEOUT_SECONDS must be between 1 and 120 seconds.")
+            : ValidateOptionsResult.Success;
+}

@@ -43,10 +43,31 @@ public static class SeedVariables
         ["KAFKA_TOPIC_REQUESTS"] = "Kafka:TopicRequests",
         ["KAFKA_TOPIC_RESPONSES"] = "Kafka:TopicResponses",
         ["KAFKA_CONSUMER_GROUP"] = "Kafka:ConsumerGroup",
+        ["KAFKA_TOPIC_DEAD_LETTER"] = "Kafka:TopicDeadLetter",
+        ["KAFKA_CLIENT_ID"] = "Kafka:ClientId",
+        ["KAFKA_SECURITY_PROTOCOL"] = "Kafka:SecurityProtocol",
+        ["KAFKA_SASL_MECHANISM"] = "Kafka:SaslMechanism",
+        ["KAFKA_SASL_USERNAME"] = "Kafka:SaslUsername",
+        ["KAFKA_SASL_PASSWORD"] = "Kafka:SaslPassword",
+        ["KAFKA_SSL_CA_LOCATION"] = "Kafka:SslCaLocation",
+        ["KAFKA_SSL_CERTIFICATE_LOCATION"] = "Kafka:SslCertificateLocation",
+        ["KAFKA_SSL_KEY_LOCATION"] = "Kafka:SslKeyLocation",
+        ["KAFKA_SSL_KEY_PASSWORD"] = "Kafka:SslKeyPassword",
+        ["KAFKA_SSL_VERIFY_HOSTNAME"] = "Kafka:SslVerifyHostname",
+        ["KAFKA_TOPIC_PARTITIONS"] = "Kafka:TopicPartitions",
+        ["KAFKA_TOPIC_REPLICATION_FACTOR"] = "Kafka:TopicReplicationFactor",
+        ["KAFKA_TOPIC_CREATE_TIMEOUT_SECONDS"] = "Kafka:TopicCreateTimeoutSeconds",
+        ["KAFKA_SESSION_TIMEOUT_MS"] = "Kafka:SessionTimeoutMs",
+        ["KAFKA_MESSAGE_TIMEOUT_MS"] = "Kafka:MessageTimeoutMs",
+
+        ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
+        ["RESULT_CACHE_TTL_SECONDS"] = "ResultCache:TtlSeconds",
+        ["CLASSIFIER_TIMEOUT_SECONDS"] = "Classifier:TimeoutSeconds",
 
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",
+        ["WORKER_RECOVERY_INTERVAL_SECONDS"] = "Worker:RecoveryIntervalSeconds",
     };
 
     /// <summary>Environment variable that sets a configuration key, for messages to admins.</summary>

@@ -3,6 +3,9 @@ using GigaOffice.Prompts;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace GigaOffice.Data;
@@ -14,8 +17,9 @@ public static class DatabaseSetup
         if (options.UsePostgres)
         {
             var connectionString = PostgresConnectionString(options);
+            // Short retries ride out a restart or failover; longer outages surface as 503 and unhealthy.
             services.AddDbContextPool<PostgresGigaOfficeDbContext>(o => o.UseNpgsql(connectionString,
-                npgsql => npgsql.EnableRetryOnFailure(3)));
+                npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
         }
         else
@@ -44,6 +48,8 @@ public static class DatabaseSetup
             {
                 Host = options.Host, Port = options.Port, Database = options.Name,
                 Username = options.User, Password = options.Password,
+                // Fail fast when the server is unreachable, so health checks and clients hear it quickly.
+                Timeout = 5,
             }.ConnectionString;
 
     public static string SqliteConnectionString(DatabaseOptions options, string contentRoot)
@@ -60,6 +66,10 @@ public static class DatabaseSetup
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        // On a fresh database EF looks the history up before creating its table and logs that failure
+        // as an error (dotnet/efcore#37328); creating the table first keeps an admin's first start clean.
+        if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
             // WAL lets readers (status polling) run while a worker writes.

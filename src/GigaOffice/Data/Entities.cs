@@ -31,6 +31,9 @@ public sealed class AiRequest
     /// <summary>Until when the worker that claimed it owns it; past that another worker takes over.</summary>
     public DateTime? LeaseUntil { get; set; }
     public int Attempts { get; set; }
+    /// <summary>Transactional outbox for a durable queue (Kafka): null while a notice for the request still has
+    /// to be published; the relay sets it once the broker has acknowledged one. Unused by the in-process queue.</summary>
+    public DateTime? PublishedAt { get; set; }
 
     /// <summary>The parsed answer (JSON of <see cref="GigaChat.SpreadsheetAnswer"/>).</summary>
     public string? ResultJson { get; set; }
@@ -48,6 +51,48 @@ public sealed class AiRequest
     public double? ProcessingMs { get; set; }
     /// <summary>Time spent waiting for GigaChat, part of <see cref="ProcessingMs"/>.</summary>
     public double? GigaChatMs { get; set; }
+
+    /// <summary>SHA-256 of everything that determines the answer (input, category, prompt version, table parts, model):
+    /// a completed request with the same key is a cached answer for this one.</summary>
+    public string? CacheKey { get; set; }
+    /// <summary>Set when the result was copied from an earlier identical request instead of calling GigaChat.</summary>
+    public Guid? CachedFromId { get; set; }
+    /// <summary>Which parts of the table the model is sent (JSON of RequiredTableInfo); null: the category's default.</summary>
+    public string? TableInfoJson { get; set; }
+    /// <summary>Styles of the input table when it came through the structured API (JSON of InputStyles).</summary>
+    public string? InputStylesJson { get; set; }
+    /// <summary>"model" or "keyword" when the service chose the category.</summary>
+    public string? ClassifiedBy { get; set; }
+    /// <summary>Tokens the classification call to GigaChat used (billed apart from the answer).</summary>
+    public int ClassificationTokens { get; set; }
+}
+
+/// <summary>A user's rating of one answer. One per request: rating again replaces it.</summary>
+public sealed class RequestFeedback
+{
+    public const int MaxCommentLength = 2000;
+    public int Id { get; set; }
+    public Guid RequestId { get; set; }
+    /// <summary>1 (useless) to 5 (exactly right).</summary>
+    public int Rating { get; set; }
+    public string? Comment { get; set; }
+    /// <summary>Copied from the request so that metrics group feedback without a join.</summary>
+    public string Category { get; set; } = "";
+    public int? PromptVersion { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>What a category's prompt said at each version, so feedback per version can be read against it.</summary>
+public sealed class PromptCategoryVersion
+{
+    public int Id { get; set; }
+    public int CategoryId { get; set; }
+    public int Version { get; set; }
+    public string SystemPrompt { get; set; } = "";
+    public string ExamplesJson { get; set; } = "[]";
+    /// <summary>"seed" or "admin".</summary>
+    public string Source { get; set; } = "seed";
+    public DateTime CreatedAt { get; set; }
 }
 
 public sealed class PromptCategory
@@ -85,4 +130,15 @@ public sealed class PresetPrompt
     public bool IsActive { get; set; } = true;
     public bool IsCustomized { get; set; }
     public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// One GigaChat call granted under <c>GIGACHAT_MAX_REQUESTS_PER_MINUTE</c>. Shared by every
+/// instance through the database; rows older than the window are deleted as new ones are granted.
+/// </summary>
+public sealed class GigaChatQuotaGrant
+{
+    public long Id { get; set; }
+    /// <summary>Unix milliseconds: plain numbers compare alike on SQLite and PostgreSQL.</summary>
+    public long GrantedAtMs { get; set; }
 }

@@ -12,6 +12,9 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<AiRequest> Requests => Set<AiRequest>();
     public DbSet<PromptCategory> Categories => Set<PromptCategory>();
     public DbSet<PresetPrompt> Presets => Set<PresetPrompt>();
+    public DbSet<GigaChatQuotaGrant> QuotaGrants => Set<GigaChatQuotaGrant>();
+    public DbSet<RequestFeedback> Feedback => Set<RequestFeedback>();
+    public DbSet<PromptCategoryVersion> CategoryVersions => Set<PromptCategoryVersion>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -41,6 +44,26 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.Property(r => r.CorrelationId).HasMaxLength(64);
             e.HasIndex(r => new { r.Status, r.CreatedAt });
             e.HasIndex(r => r.CreatedAt);
+            // The outbox relay's query: only the few rows still waiting for publication.
+            e.HasIndex(r => r.CreatedAt, "IX_ai_requests_unpublished")
+                .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+            e.Property(r => r.CacheKey).HasMaxLength(64);
+            e.Property(r => r.ClassifiedBy).HasMaxLength(16);
+            e.HasIndex(r => r.CacheKey);
+        });
+        model.Entity<RequestFeedback>(e =>
+        {
+            e.ToTable("request_feedback");
+            e.HasIndex(f => f.RequestId).IsUnique();
+            e.HasIndex(f => f.CreatedAt);
+            e.Property(f => f.Category).HasMaxLength(64);
+            e.Property(f => f.Comment).HasMaxLength(RequestFeedback.MaxCommentLength);
+        });
+        model.Entity<PromptCategoryVersion>(e =>
+        {
+            e.ToTable("prompt_category_versions");
+            e.HasIndex(v => new { v.CategoryId, v.Version }).IsUnique();
+            e.Property(v => v.Source).HasMaxLength(16);
         });
         model.Entity<PromptCategory>(e =>
         {
@@ -55,6 +78,11 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.ToTable("preset_prompts");
             e.HasIndex(p => p.Name).IsUnique();
             e.Property(p => p.Name).HasMaxLength(128);
+        });
+        model.Entity<GigaChatQuotaGrant>(e =>
+        {
+            e.ToTable("gigachat_quota_grants");
+            e.HasIndex(g => g.GrantedAtMs);
         });
     }
 }

@@ -167,16 +167,34 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
     private static readonly System.Text.RegularExpressions.Regex ThresholdPattern =
         new(@"(больше|более|выше|меньше|менее|ниже|greater|more|less|>|<)\s*(?:than\s*|чем\s*)?(-?\d+(?:[.,]\d+)?)", System.Text.RegularExpressions.RegexOptions.Compiled);
 
+    /// <summary>Header bold on grey, thin borders, number formats for numeric columns: the answer in styles, data untouched.</summary>
     private static SpreadsheetAnswer Format(Table table)
     {
-        if (table.Rows.Count == 0) return new SpreadsheetAnswer { Text = "Нет данных для оформления: выделите диапазон.", Table = [[Cell("Нет данных")]], OutputRange = table.RightOf(1, 1) };
-        var range = CellRange.At(table.TopLeft.Column, table.TopLeft.Row, table.Rows.Max(r => r.Count), table.Rows.Count).ToString();
+        if (table.Rows.Count == 0) return new SpreadsheetAnswer { Text = "Нет данных для оформления: выделите диапазон." };
+        var width = table.Rows.Max(r => r.Count);
+        var (column, row) = table.TopLeft;
+        var all = CellRange.At(column, row, width, table.Rows.Count);
+        var styles = new List<CellStyle> { new() { Id = "cells", Border = "thin" } };
+        var ranges = new List<StyleRange> { new(all.ToString(), "cells") };
+        if (table.Header is not null)
+        {
+            styles.Add(new CellStyle { Id = "header", BackgroundColor = "#D9D9D9", FontWeight = "bold", HorizontalAlignment = "center", Border = "thin" });
+            ranges.Add(new StyleRange(CellRange.At(column, row, width, 1).ToString(), "header"));
+        }
+        var columns = Enumerable.Range(0, width)
+            .Where(c => table.Body.Count > 0 && table.Body.All(r => c < r.Count && Table.Number(r[c]) is not null))
+            .Select(c => new ColumnFormat
+            {
+                Index = c,
+                Format = table.Body.Any(r => Table.Number(r[c]) is { } v && v != Math.Floor(v)) ? "# ##0.00" : "# ##0",
+            }).ToList();
         return new SpreadsheetAnswer
         {
-            Text = (table.Header is not null ? "Заголовок выделите полужирным шрифтом на светло-сером фоне (#D9D9D9), " : "")
-                   + "числа выровняйте по правому краю с разделителем групп разрядов, добавьте тонкие границы ко всем ячейкам.",
-            Table = table.Rows,
-            OutputRange = range,
+            Text = (table.Header is not null ? "Заголовок — полужирный на светло-сером фоне (#D9D9D9), по центру; " : "")
+                   + "тонкие границы у всех ячеек" + (columns.Count > 0 ? ", числа — с разделителем разрядов." : "."),
+            Styles = styles,
+            StyleRanges = ranges,
+            Columns = columns.Count > 0 ? columns : null,
         };
     }
 
@@ -187,7 +205,9 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
             : q.Contains("линейн") || q.Contains("line") || q.Contains("динамик") || q.Contains("тренд") ? "lineNormal"
             : q.Contains("точечн") || q.Contains("scatter") ? "scatter"
             : "bar";
-        var width = table.Rows.Count == 0 ? 1 : table.Rows.Max(r => r.Count);
+        if (!table.Body.Any(r => r.Any(c => Table.Number(c) is not null)))
+            return new SpreadsheetAnswer { Text = "В выделенном диапазоне нет чисел, поэтому диаграмму построить нельзя. Выделите таблицу с числовыми данными." };
+        var width = table.Rows.Max(r => r.Count);
         var dataRange = CellRange.At(table.TopLeft.Column, table.TopLeft.Row, width, Math.Max(1, table.Rows.Count)).ToString();
         var seriesInRows = table.Body.Count > 0 && table.Body.All(r => r.Count > 0 && r[0].ValueKind == JsonValueKind.String);
         var typeName = type switch { "pie" => "круговая", "lineNormal" => "линейная", "scatter" => "точечная", _ => "столбчатая" };
@@ -201,8 +221,8 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
     private static SpreadsheetAnswer Histogram(Table table)
     {
         var values = table.Body.SelectMany(r => r.Select(Table.Number).OfType<double>()).ToList();
-        if (values.Count == 0)
-            return new SpreadsheetAnswer { Text = "Нет числовых значений для гистограммы.", Table = [[Cell("Нет числовых данных")]], OutputRange = table.RightOf(1, 1), Chart = new ChartSpec { Type = "bar", Title = "Гистограмма" } };
+        if (values.Count < 2)
+            return new SpreadsheetAnswer { Text = "Для гистограммы нужно хотя бы два числовых значения: выделите столбец с числами." };
         // Sturges' rule: enough bins to show the shape, few enough to read.
         var bins = Math.Clamp((int)Math.Ceiling(Math.Log2(values.Count) + 1), 1, 20);
         double min = values.Min(), max = values.Max();

@@ -17,7 +17,13 @@ public sealed record ChatMessage(string Role, string Content)
 public sealed record GigaChatRequest(IReadOnlyList<ChatMessage> Messages, RequestContext Context, string? RequestId = null);
 
 /// <summary>The user's request as the service understood it.</summary>
-public sealed record RequestContext(string Category, string QueryText, string? InputRange, JsonElement? InputData);
+public sealed record RequestContext(string Category, string QueryText, string? InputRange, JsonElement? InputData)
+{
+    /// <summary>Which parts of the table the model is sent; null: the category's default.</summary>
+    public Prompts.RequiredTableInfo? TableInfo { get; init; }
+    /// <summary>Styles of the input table (structured API), JSON of <see cref="Requests.InputStyles"/>.</summary>
+    public JsonElement? InputStyles { get; init; }
+}
 
 public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
 
@@ -50,6 +56,54 @@ public sealed record ChartSpec
     public bool SeriesInRows { get; init; }
     /// <summary>Top-left cell where the chart is placed.</summary>
     public string? Position { get; init; }
+    /// <summary>The series the data range holds, derived from it (name and values range of each).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<ChartSeries>? Series { get; init; }
+}
+
+/// <summary>One series of a chart: its name (from the label cell when known) and the cells of its values.</summary>
+public sealed record ChartSeries(string? Name, string ValuesRange, string? NameCell = null);
+
+/// <summary>A named cell style; answers refer to it by <see cref="Id"/>. Colours are #RRGGBB.</summary>
+public sealed record CellStyle
+{
+    /// <example>header</example>
+    public string Id { get; init; } = "";
+    /// <example>#D9D9D9</example>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BackgroundColor { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FontColor { get; init; }
+    /// <summary>"bold" or "normal".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FontWeight { get; init; }
+    /// <summary>"italic" or "normal".</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FontStyle { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? FontSize { get; init; }
+    /// <summary>left, center, right, justify.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HorizontalAlignment { get; init; }
+    /// <summary>top, center, bottom.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? VerticalAlignment { get; init; }
+    /// <summary>none, thin, medium, thick (all edges of every cell of the range).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Border { get; init; }
+}
+
+/// <summary>A style applied to a range of the sheet (A1 notation, absolute on the sheet).</summary>
+public sealed record StyleRange(string Range, string Style);
+
+/// <summary>Number format (and optional width) of a column of the answer; index 0 is the first column of the answer's range.</summary>
+public sealed record ColumnFormat
+{
+    public int Index { get; init; }
+    /// <example># ##0.00</example>
+    public string? Format { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Width { get; init; }
 }
 
 /// <summary>
@@ -66,6 +120,21 @@ public sealed record SpreadsheetAnswer
     /// <summary>True when the table was too large for the model and only its first rows were sent.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool DataTruncated { get; init; }
+    /// <summary>Styles the answer defines (formatting answers).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<CellStyle>? Styles { get; init; }
+    /// <summary>Which style goes on which range of the sheet.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<StyleRange>? StyleRanges { get; init; }
+    /// <summary>Number formats of the answer's columns.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<ColumnFormat>? Columns { get; init; }
+    /// <summary>Target worksheet when the model named one ("Лист2!A1:B3").</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Worksheet { get; init; }
+    /// <summary>What the service corrected in the model's answer (Russian, for the user and the admin).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Repairs { get; init; }
 }
 
 public static class GigaOfficeJson

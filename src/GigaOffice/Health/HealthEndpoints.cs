@@ -37,11 +37,18 @@ public sealed class QueueHealthCheck(IRequestQueue queue) : IHealthCheck
         Task.FromResult(HealthCheckResult.Healthy(queue.Name, new Dictionary<string, object> { ["kind"] = queue.Name, ["depth"] = queue.ApproximateDepth }));
 }
 
-/// <summary>Reports the mode; never calls the model, so health probes spend no quota.</summary>
-public sealed class GigaChatHealthCheck(IGigaChatClient client) : IHealthCheck
+/// <summary>
+/// Reports whether GigaChat is reachable in the configured mode; never calls the model, so health
+/// probes spend no quota. Unreachable is "degraded": requests still wait in the queue.
+/// </summary>
+public sealed class GigaChatHealthCheck(IGigaChatClient client, GigaChatConnectivity connectivity) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken) =>
-        Task.FromResult(HealthCheckResult.Healthy(client.Mode, new Dictionary<string, object> { ["mode"] = client.Mode }));
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
+    {
+        var probe = await connectivity.CheckAsync(cancellationToken);
+        var data = new Dictionary<string, object> { ["mode"] = client.Mode, ["checked_at"] = probe.CheckedAt };
+        return probe.Healthy ? HealthCheckResult.Healthy(probe.Description, data) : HealthCheckResult.Degraded(probe.Description, data: data);
+    }
 }
 
 public sealed record ComponentHealth(string Status, string? Description, Dictionary<string, string?> Data);

@@ -21,6 +21,10 @@ public static class OpenApiSetup
             {
                 if (context.JsonTypeInfo.Type == typeof(RequestResultResponse)) schema.Example = ResultExample;
                 if (context.JsonTypeInfo.Type == typeof(ProcessRequest)) schema.Example = ProcessExample;
+                if (context.JsonTypeInfo.Type == typeof(StructuredProcessRequest)) schema.Example = StructuredProcessExample;
+                if (context.JsonTypeInfo.Type == typeof(StructuredResultResponse)) schema.Example = StructuredResultExample;
+                if (context.JsonTypeInfo.Type == typeof(Feedback.FeedbackRequest)) schema.Example = FeedbackExample;
+                if (context.JsonTypeInfo.Type == typeof(Prompts.CategoryPatch)) schema.Example = CategoryPatchExample;
                 return Task.CompletedTask;
             });
         });
@@ -52,6 +56,63 @@ public static class OpenApiSetup
         }
         """)!;
 
+    private static readonly JsonNode StructuredProcessExample = JsonNode.Parse("""
+        {
+          "query_text": "Выдели зелёным максимальные продажи в каждом месяце",
+          "category": "spreadsheet-formatting",
+          "worksheet": { "name": "Лист1", "range": "A1:D4" },
+          "data": {
+            "header": { "values": ["Товар", "Январь", "Февраль", "Март"], "style": "header" },
+            "rows": [
+              { "values": ["Товар A", 100, 120, 110] },
+              { "values": ["Товар B", 80, 130, 95] },
+              { "values": ["Товар C", 105, 90, 140] }
+            ]
+          },
+          "styles": [{ "id": "header", "font_weight": "bold", "background_color": "#D9D9D9" }]
+        }
+        """)!;
+
+    private static readonly JsonNode StructuredResultExample = JsonNode.Parse("""
+        {
+          "request_id": "019a8f5e-7c1d-7b3e-9a51-2f6c0d4e8b21",
+          "status": "completed",
+          "category": "spreadsheet-analysis",
+          "result": {
+            "text": "Средние продажи за три месяца: у товара A — 110, у товара B — 88,33.",
+            "worksheet": { "name": null, "range": "E1:F3" },
+            "data": {
+              "header": { "values": ["Среднее", "Итого"], "style": "header", "range": "E1:F1" },
+              "rows": [
+                { "values": [110, "=SUM(B2:D2)"], "style": null, "range": "E2:F2" },
+                { "values": [88.33, "=SUM(B3:D3)"], "style": null, "range": "E3:F3" }
+              ]
+            },
+            "columns": [{ "index": 0, "format": "# ##0.00" }],
+            "styles": [{ "id": "header", "background_color": "#D9D9D9", "font_weight": "bold", "horizontal_alignment": "center" }],
+            "style_ranges": null,
+            "chart": null
+          },
+          "error": null,
+          "tokens": { "prompt": 812, "completion": 164, "total": 976 },
+          "cached": false,
+          "cached_from": null,
+          "processing_time_ms": 1240.5,
+          "model": "GigaChat",
+          "prompt_version": 1,
+          "created_at": "2026-11-24T10:15:00Z",
+          "completed_at": "2026-11-24T10:15:01.3Z"
+        }
+        """)!;
+
+    private static readonly JsonNode FeedbackExample = JsonNode.Parse("""
+        { "request_id": "019a8f5e-7c1d-7b3e-9a51-2f6c0d4e8b21", "rating": 4, "comment": "Верно, но округлите до целых" }
+        """)!;
+
+    private static readonly JsonNode CategoryPatchExample = JsonNode.Parse("""
+        { "system_prompt": "Ты — ассистент табличного редактора Р7-Офис. ...", "keywords": ["анализ", "тренд", "средн"] }
+        """)!;
+
     private static readonly JsonNode ResultExample = JsonNode.Parse("""
         {
           "request_id": "019a8f5e-7c1d-7b3e-9a51-2f6c0d4e8b21",
@@ -71,7 +132,9 @@ public static class OpenApiSetup
           "model": "GigaChat",
           "prompt_version": 1,
           "created_at": "2026-11-24T10:15:00Z",
-          "completed_at": "2026-11-24T10:15:01.3Z"
+          "completed_at": "2026-11-24T10:15:01.3Z",
+          "cached": false,
+          "cached_from": null
         }
         """)!;
 }

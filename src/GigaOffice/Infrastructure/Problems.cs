@@ -35,6 +35,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Неверный запрос" },
             _ => null,
         };
+        if (problem is null && Data.DatabaseErrors.IsUnavailable(exception))
+        {
+            logger.LogWarning("Database unavailable for {Method} {Path}: {Error}", http.Request.Method, http.Request.Path, exception.GetBaseException().Message);
+            http.Response.Headers.RetryAfter = "5";
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "База данных недоступна",
+                Detail = "Сервис временно не может обратиться к базе данных. Повторите через несколько секунд.",
+            };
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);

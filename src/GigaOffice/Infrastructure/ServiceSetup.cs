@@ -32,6 +32,12 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidation>();
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
         services.AddOptions<RequestLimitsOptions>().Bind(configuration.GetSection(RequestLimitsOptions.Section));
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddOptions<ResultCacheOptions>().Bind(configuration.GetSection(ResultCacheOptions.Section)).ValidateOnStart();
+        services.AddOptions<ClassifierOptions>().Bind(configuration.GetSection(ClassifierOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AnswerOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ResultCacheOptions>, AnswerOptionsValidation>();
+        services.AddSingleton<IValidateOptions<ClassifierOptions>, AnswerOptionsValidation>();
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
         var gigaChat = configuration.GetSection(GigaChatOptions.Section).Get<GigaChatOptions>() ?? new();
@@ -44,17 +50,13 @@ public static class ServiceSetup
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
         services.AddSingleton<KeywordClassifier>();
+        services.AddSingleton<RequestClassifier>();
+        services.AddScoped<RequestIntake>();
 
         services.AddSingleton<ProcessRequestValidator>();
         services.AddSingleton<AcceptedRequestWriter>();
         services.AddSingleton<RequestProcessor>();
-        services.AddSingleton<IRequestQueue, InProcessRequestQueue>();
-        if (worker.RunsWorker)
-        {
-            services.AddHostedService<QueueWorker>();
-            services.AddSingleton<RequestRecoveryService>();
-            services.AddHostedService(sp => sp.GetRequiredService<RequestRecoveryService>());
-        }
+        services.AddRequestQueue(configuration, worker);
 
         services.AddGigaOfficeHealthChecks();
         services.AddProblemDetails();
@@ -83,6 +85,9 @@ public static class ServiceSetup
             log.MinimumLevel.Is(level)
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+                // Every GigaChat call would log five lines; failures and retries still show as warnings.
+                .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+                .MinimumLevel.Override("Polly", LogEventLevel.Warning)
                 .Enrich.FromLogContext()
                 .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
             if (toFile)

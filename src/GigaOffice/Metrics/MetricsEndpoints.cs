@@ -12,7 +12,17 @@ public sealed record TokenTotals(long Prompt, long Completion, long Total);
 
 public sealed record MetricsSummary(
     MetricsPeriod Period, int TotalRequests, Dictionary<string, int> ByStatus, Dictionary<string, CategoryCounts> ByCategory,
-    DurationSummary ProcessingTimeMs, DurationSummary GigaChatTimeMs, TokenTotals Tokens, Dictionary<string, int> Errors, long QueueDepth);
+    DurationSummary ProcessingTimeMs, DurationSummary GigaChatTimeMs, TokenTotals Tokens, Dictionary<string, int> Errors, long QueueDepth)
+{
+    /// <summary>Requests answered from the result cache (no GigaChat call, no tokens).</summary>
+    public int CacheHits { get; init; }
+    /// <summary>Tokens spent classifying requests with GigaChat (not part of <see cref="Tokens"/>).</summary>
+    public long ClassificationTokens { get; init; }
+    /// <summary>User ratings given in the period, per category and prompt version.</summary>
+    public List<FeedbackSummary> Feedback { get; init; } = [];
+}
+
+public sealed record FeedbackSummary(string Category, int? PromptVersion, int Count, double AverageRating, Dictionary<string, int> Ratings);
 
 /// <summary>
 /// A usage summary computed from the stored requests, so it survives restarts and covers every
@@ -69,10 +79,27 @@ public static class MetricsEndpoints
         var durations = await scope.Where(r => r.ProcessingMs != null).OrderByDescending(r => r.CreatedAt).Take(DurationSampleLimit)
             .Select(r => new { Total = r.ProcessingMs!.Value, GigaChat = r.GigaChatMs }).ToListAsync(ct);
 
+        var cacheHits = await scope.CountAsync(r => r.CachedFromId != null, ct);
+        var classificationTokens = await scope.SumAsync(r => (long)r.ClassificationTokens, ct);
+        var feedback = db.Feedback.AsNoTracking().Where(f => f.CreatedAt <= end);
+        if (start is { } fs) feedback = feedback.Where(f => f.CreatedAt >= fs);
+        var ratings = await feedback.GroupBy(f => new { f.Category, f.PromptVersion, f.Rating })
+            .Select(g => new { g.Key.Category, g.Key.PromptVersion, g.Key.Rating, Count = g.Count() }).ToListAsync(ct);
+        var feedbackSummary = ratings.GroupBy(r => (r.Category, r.PromptVersion)).OrderBy(g => g.Key.Category).ThenBy(g => g.Key.PromptVersion)
+            .Select(g => new FeedbackSummary(g.Key.Category, g.Key.PromptVersion, g.Sum(x => x.Count),
+                Math.Round(g.Sum(x => (double)x.Rating * x.Count) / g.Sum(x => x.Count), 2),
+                Enumerable.Range(1, 5).ToDictionary(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture), r => g.Where(x => x.Rating == r).Sum(x => x.Count))))
+            .ToList();
+
         return TypedResults.Ok(new MetricsSummary(
             new MetricsPeriod(start, end), groups.Sum(g => g.Count), byStatus, byCategory,
             Summarize(durations.Select(d => d.Total)), Summarize(durations.Where(d => d.GigaChat.HasValue).Select(d => d.GigaChat!.Value)),
-            tokens ?? new TokenTotals(0, 0, 0), errors, queue.ApproximateDepth));
+            tokens ?? new TokenTotals(0, 0, 0), errors, queue.ApproximateDepth)
+        {
+            CacheHits = cacheHits,
+            ClassificationTokens = classificationTokens,
+            Feedback = feedbackSummary,
+        });
     }
 
     private static DurationSummary Summarize(IEnumerable<double> values)

@@ -12,10 +12,27 @@ public sealed record RequiredTableInfo(
         "data-histogram" or "spreadsheet-analysis" => new(true, false, true, false, true),
         _ => new(true, false, true, false, false),
     };
+
+    /// <summary>Everything either side asks for: the model may ask for more than a category's minimum, never less.</summary>
+    public RequiredTableInfo Union(RequiredTableInfo other) => new(
+        NeedsColumnHeaders || other.NeedsColumnHeaders, NeedsHeaderStyles || other.NeedsHeaderStyles,
+        NeedsCellValues || other.NeedsCellValues, NeedsCellStyles || other.NeedsCellStyles,
+        NeedsColumnMetadata || other.NeedsColumnMetadata);
 }
 
+public static class ClassificationSource
+{
+    public const string Keyword = "keyword";
+    public const string Model = "model";
+}
+
+/// <summary>The category chosen for a request, a one-line plan shown to the user, and the table parts the model needs.</summary>
 public sealed record Classification(
-    string Category, string DisplayName, double Confidence, string TextContent, RequiredTableInfo RequiredTableInfo);
+    string Category, string DisplayName, double Confidence, string TextContent, RequiredTableInfo RequiredTableInfo)
+{
+    /// <summary>"model" (GigaChat classified) or "keyword" (the local classifier, also the fallback).</summary>
+    public string Source { get; init; } = ClassificationSource.Keyword;
+}
 
 /// <summary>
 /// Classifies a request by keyword stems kept with each category in the database. It needs no

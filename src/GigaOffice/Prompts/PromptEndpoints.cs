@@ -49,13 +49,21 @@ public static class PromptEndpoints
             .Select(p => new PresetResponse(p.Id, p.Name, p.Category, p.Title, p.PromptText, p.SortOrder)).ToList());
     }
 
-    internal static async Task<Results<Ok<Classification>, ValidationProblem>> ClassifyAsync(
-        ClassifyRequest body, ProcessRequestValidator validator, PromptCatalog prompts, KeywordClassifier classifier, CancellationToken ct)
+    internal static async Task<Results<Ok<Classification>, ValidationProblem, ProblemHttpResult>> ClassifyAsync(
+        ClassifyRequest body, ProcessRequestValidator validator, PromptCatalog prompts, RequestClassifier classifier, HttpContext http, CancellationToken ct)
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
         var snapshot = await prompts.GetAsync(ct);
-        var hasData = body.InputData is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0;
-        return TypedResults.Ok(classifier.Classify(snapshot, body.QueryText!, body.InputRange, hasData));
+        // The caller waits for this answer, so a spent quota is reported rather than silently downgraded.
+        var outcome = await classifier.ClassifyAsync(snapshot, body.QueryText!, body.InputRange, body.InputData, fallBackWhenBusy: false, ct);
+        if (outcome.RetryAfter is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Превышен лимит запросов к GigaChat",
+                detail: $"Повторите через {seconds} с.", extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
+        }
+        return TypedResults.Ok(outcome.Classification!);
     }
 }

@@ -50,6 +50,7 @@ public sealed class PromptSeeder(GigaOfficeDbContext db, PromptResources resourc
             row.UpdatedAt = now;
         }
         await db.SaveChangesAsync(cancellationToken);
+        await RecordVersionsAsync(now, cancellationToken);
 
         var presets = await db.Presets.ToDictionaryAsync(p => p.Name, cancellationToken);
         foreach (var resource in resources.Presets())
@@ -78,5 +79,20 @@ public sealed class PromptSeeder(GigaOfficeDbContext db, PromptResources resourc
         }
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Prompt seeding: {Added} added, {Updated} category prompts updated", added, updated);
+    }
+
+    /// <summary>Keeps the history complete: every category's current version has its text recorded.</summary>
+    private async Task RecordVersionsAsync(DateTime now, CancellationToken ct)
+    {
+        var recorded = (await db.CategoryVersions.Select(v => new { v.CategoryId, v.Version }).ToListAsync(ct))
+            .Select(v => (v.CategoryId, v.Version)).ToHashSet();
+        var missing = await db.Categories.AsNoTracking().ToListAsync(ct);
+        foreach (var c in missing.Where(c => !recorded.Contains((c.Id, c.Version))))
+            db.CategoryVersions.Add(new PromptCategoryVersion
+            {
+                CategoryId = c.Id, Version = c.Version, SystemPrompt = c.SystemPrompt, ExamplesJson = c.ExamplesJson,
+                Source = c.IsCustomized ? "admin" : "seed", CreatedAt = now,
+            });
+        await db.SaveChangesAsync(ct);
     }
 }

@@ -14,6 +14,8 @@ public sealed class InProcessRequestQueue(ILogger<InProcessRequestQueue> logger)
 
     public string Name => "in-process";
 
+    public bool IsDurable => false;
+
     public long ApproximateDepth => _channel.Reader.Count;
 
     public ValueTask PublishAsync(Guid requestId, CancellationToken cancellationToken)
@@ -22,7 +24,7 @@ public sealed class InProcessRequestQueue(ILogger<InProcessRequestQueue> logger)
         return ValueTask.CompletedTask;
     }
 
-    public async Task ConsumeAsync(Func<Guid, CancellationToken, Task> handler, int concurrency, CancellationToken cancellationToken)
+    public async Task ConsumeAsync(Func<Guid, CancellationToken, Task<ProcessOutcome>> handler, int concurrency, CancellationToken cancellationToken)
     {
         var workers = Enumerable.Range(0, Math.Max(1, concurrency)).Select(async worker =>
         {

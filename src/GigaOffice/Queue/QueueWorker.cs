@@ -21,11 +21,13 @@ public sealed class QueueWorker(IRequestQueue queue, RequestProcessor processor,
 /// <summary>
 /// Finds requests that should be in work but are not: queued ones whose notice was lost (the
 /// process died after the commit) or whose retry is due, and processing ones whose worker died
-/// (expired lease). It publishes them again; the conditional claim makes repeats harmless.
+/// (expired lease). With the in-process queue it publishes them again; with a durable queue it
+/// puts them back into the outbox once, for the relay to publish. The conditional claim makes
+/// repeats harmless.
 /// </summary>
 public sealed class RequestRecoveryService(
     IServiceScopeFactory scopes, IRequestQueue queue, DatabaseReadiness database, IOptions<WorkerOptions> options,
-    TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
+    IOptions<KafkaOptions> kafka, TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
 {
     /// <summary>Freshly accepted requests were just published by the API; leave them alone a moment.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
@@ -57,6 +59,21 @@ public sealed class RequestRecoveryService(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
+        if (queue.IsDurable)
+        {
+            // Published notices survive in the broker, so only requests nobody will pick up again go
+            // back into the outbox (the relay polls it): a dead worker's, queued again once, and, as a
+            // safety net, queued ones whose notice the broker should have delivered long ago.
+            var expired = await db.Requests.Where(r => r.Status == RequestStatus.Processing && r.LeaseUntil < now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, RequestStatus.Queued)
+                    .SetProperty(r => r.LeaseUntil, (DateTime?)null)
+                    .SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
+            var staleBefore = now.AddMinutes(-Math.Max(1, kafka.Value.RepublishAfterMinutes));
+            var stale = await RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt < staleBefore)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
+            return expired + stale;
+        }
         var freshBefore = includeFresh ? now.AddYears(1) : now - Grace;
         var ids = await RequestProcessor.Claimable(db, now)
             .Where(r => r.Status != RequestStatus.Queued || r.CreatedAt < freshBefore)

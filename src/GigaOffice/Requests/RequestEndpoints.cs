@@ -30,56 +30,26 @@ public static class RequestEndpoints
     }
 
     internal static async Task<Results<Accepted<ProcessAccepted>, ValidationProblem, ProblemHttpResult>> ProcessAsync(
-        ProcessRequest body, ProcessRequestValidator validator, PromptCatalog prompts, KeywordClassifier classifier,
-        AcceptedRequestWriter writer, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, HttpContext http,
+        ProcessRequest body, ProcessRequestValidator validator, RequestIntake intake, DatabaseReadiness database, HttpContext http,
         CancellationToken cancellationToken)
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
         if (!database.IsReady) return Problems.DatabaseUnavailable();
+        var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, body.InputRange, body.Category, body.InputData, null),
+            http.TraceIdentifier, cancellationToken);
+        if (result.CategoryError is { } categoryError)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [categoryError] }, title: "Запрос не прошёл проверку");
+        return Accepted(result, "/api/ai");
+    }
 
-        var snapshot = await prompts.GetAsync(cancellationToken);
-        CategoryInfo category;
-        var classified = false;
-        if (body.Category is not null)
-        {
-            var found = snapshot.Resolve(body.Category);
-            if (found is null || !found.IsActive)
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-                {
-                    ["category"] = [$"Неизвестная категория \"{body.Category}\". Список: GET /api/prompts/categories."],
-                }, title: "Запрос не прошёл проверку");
-            category = found;
-        }
-        else
-        {
-            var hasData = body.InputData is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0;
-            var result = classifier.Classify(snapshot, body.QueryText!, body.InputRange, hasData);
-            category = snapshot.Find(result.Category)!;
-            classified = true;
-        }
-
-        var request = new AiRequest
-        {
-            Id = Guid.CreateVersion7(),
-            Status = RequestStatus.Queued,
-            QueryText = body.QueryText!.Trim(),
-            InputRange = body.InputRange?.Trim().ToUpperInvariant(),
-            Category = category.Name,
-            CategoryClassified = classified,
-            InputDataJson = body.InputData is { ValueKind: JsonValueKind.Array } data ? data.GetRawText() : null,
-            CorrelationId = http.TraceIdentifier,
-            CreatedAt = time.GetUtcNow().UtcDateTime,
-        };
-        // Committed together with concurrent accepts (group commit); not cancelled with the client,
-        // so that a committed row is always announced below.
-        await writer.SaveAsync(request);
-        // After the commit: if this notice is lost, the recovery sweep finds the queued row.
-        await queue.PublishAsync(request.Id, CancellationToken.None);
-
-        var statusUrl = $"/api/ai/status/{request.Id}";
-        return TypedResults.Accepted(statusUrl, new ProcessAccepted(request.Id, request.Status, category.Name, classified,
-            "Запрос принят и поставлен в очередь.", statusUrl, $"/api/ai/result/{request.Id}"));
+    /// <summary>202 with where to look next; shared with the structured API under its own prefix.</summary>
+    internal static Accepted<ProcessAccepted> Accepted(IntakeResult result, string prefix)
+    {
+        var request = result.Request!;
+        var statusUrl = $"{prefix}/status/{request.Id}";
+        return TypedResults.Accepted(statusUrl, new ProcessAccepted(request.Id, request.Status, request.Category, request.CategoryClassified,
+            "Запрос принят и поставлен в очередь.", statusUrl, $"{prefix}/result/{request.Id}") { Classification = result.Classification });
     }
 
     internal static async Task<Results<Ok<RequestStatusResponse>, ProblemHttpResult, ValidationProblem>> StatusAsync(
@@ -89,7 +59,7 @@ public static class RequestEndpoints
         var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         return TypedResults.Ok(new RequestStatusResponse(r.Id, r.Status, r.Category, r.CreatedAt, r.StartedAt, r.CompletedAt,
-            r.Attempts, Error(r), r.CorrelationId));
+            r.Attempts, RequestError.Of(r), r.CorrelationId));
     }
 
     internal static async Task<Results<Ok<RequestResultResponse>, ProblemHttpResult, ValidationProblem>> ResultAsync(
@@ -98,30 +68,42 @@ public static class RequestEndpoints
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
         var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
-        if (r.Status is RequestStatus.Queued or RequestStatus.Processing)
-        {
-            http.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(new ProblemDetails
-            {
-                Type = "https://gigaoffice/problems/result-not-ready",
-                Title = "Результат ещё не готов",
-                Status = StatusCodes.Status409Conflict,
-                Detail = r.Status == RequestStatus.Queued ? "Запрос ждёт в очереди. Повторите через секунду." : "Запрос обрабатывается. Повторите через секунду.",
-                Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
-            });
-        }
-        var answer = r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options);
-        return TypedResults.Ok(new RequestResultResponse(r.Id, r.Status, r.Category, answer, Error(r),
-            new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt));
+        if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return NotReady(r, http);
+        return TypedResults.Ok(RequestResultResponse.Of(r));
     }
 
-    private static RequestError? Error(AiRequest r) => r.ErrorCode is null ? null : new RequestError(r.ErrorCode, r.ErrorMessage ?? "");
+    /// <summary>The stored request if it exists and is finished; otherwise the problem to answer (shared with the structured API).</summary>
+    internal static async Task<(AiRequest? Request, IResult? Problem)> FinishedAsync(string requestId, GigaOfficeDbContext db, HttpContext http, CancellationToken ct)
+    {
+        if (!Guid.TryParse(requestId, out var id)) return (null, InvalidId());
+        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+        if (r is null) return (null, NotFound(id));
+        if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return (null, NotReady(r, http));
+        return (r, null);
+    }
 
-    private static ValidationProblem InvalidId() =>
+    internal static RequestError? ErrorOf(AiRequest r) => Error(r);
+
+    private static ProblemHttpResult NotReady(AiRequest r, HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(new ProblemDetails
+        {
+            Type = "https://gigaoffice/problems/result-not-ready",
+            Title = "Результат ещё не готов",
+            Status = StatusCodes.Status409Conflict,
+            Detail = r.Status == RequestStatus.Queued ? "Запрос ждёт в очереди. Повторите через секунду." : "Запрос обрабатывается. Повторите через секунду.",
+            Extensions = { ["request_id"] = r.Id, ["request_status"] = r.Status },
+        });
+    }
+
+    private static RequestError? Error(AiRequest r) => RequestError.Of(r);
+
+    internal static ValidationProblem InvalidId() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["request_id"] = ["Идентификатор запроса должен быть UUID."] },
             title: "Неверный идентификатор запроса");
 
-    private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(new ProblemDetails
+    internal static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem(new ProblemDetails
     {
         Type = "https://gigaoffice/problems/request-not-found",
         Title = "Запрос не найден",

@@ -25,32 +25,43 @@ public sealed class RequestProcessor(
     IRequestQueue queue,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
+    IOptions<ResultCacheOptions> cacheOptions,
     TimeProvider time,
     ILogger<RequestProcessor> logger)
 {
     private readonly WorkerOptions _worker = workerOptions.Value;
     private readonly int _maxTokens = gigaChatOptions.Value.MaxTokensPerRequest;
+    private readonly string _model = gigaChatOptions.Value.Model;
+    private readonly ResultCacheOptions _cache = cacheOptions.Value;
 
-    public async Task ProcessAsync(Guid id, CancellationToken cancellationToken)
+    public async Task<ProcessOutcome> ProcessAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
 
-        // Look before waiting for quota: a duplicate notice must not spend a slot.
+        // Look before waiting for quota: a duplicate notice must not spend a slot, nor a cached answer.
         var now = time.GetUtcNow().UtcDateTime;
-        if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return;
+        var pending = await Claimable(db, now).AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
+        if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
         await quota.AcquireAsync(cancellationToken);
 
-        now = time.GetUtcNow().UtcDateTime;
+        // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
+        now = TruncateToMicroseconds(time.GetUtcNow().UtcDateTime);
         var leaseUntil = now.AddSeconds(_worker.LeaseSeconds);
-        var claimed = await Claimable(db, now).Where(r => r.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RequestStatus.Processing)
-            .SetProperty(r => r.StartedAt, now)
-            .SetProperty(r => r.LeaseUntil, leaseUntil)
-            .SetProperty(r => r.Attempts, r => r.Attempts + 1), cancellationToken);
-        if (claimed == 0) return;
+        // Not cancellable from here: once claimed, the request must reach the try below, which hands it
+        // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
+        // connection) finds no claimable row; the times it wrote tell that the claim is ours.
+        var claimed = await WhileLeasedAsync(id, leaseUntil, () => Claimable(db, now).Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, RequestStatus.Processing)
+                .SetProperty(r => r.StartedAt, now)
+                .SetProperty(r => r.LeaseUntil, leaseUntil)
+                .SetProperty(r => r.Attempts, r => r.Attempts + 1), CancellationToken.None)) == 1
+            || await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
+                && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
+        if (!claimed) return await WhyNotClaimableAsync(db, id, cancellationToken);
 
-        var request = await db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, cancellationToken);
+        var request = await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, CancellationToken.None));
         var attempt = request.Attempts;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
@@ -60,9 +71,14 @@ public sealed class RequestProcessor(
             var category = snapshot.Find(request.Category)
                            ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
             var context = new RequestContext(category.Name, request.QueryText, request.InputRange,
-                request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson));
+                request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson))
+            {
+                TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
+                InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
+            };
             var prompt = promptBuilder.Build(category, context, _maxTokens);
 
+            logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", id, attempt);
             var callStarted = Stopwatch.GetTimestamp();
             var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, id.ToString()), cancellationToken);
             var gigaChatMs = Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds;
@@ -74,14 +90,18 @@ public sealed class RequestProcessor(
                 "error" => ("upstream_error", "Модель вернула ошибку при генерации ответа. Повторите запрос позже."),
                 _ => default((string, string)?),
             };
-            var parsed = finishFailure is null ? parser.Parse(completion.Content, category.ResultKind) : null;
-            var outcome = new Outcome(completion, gigaChatMs, category.Version);
+            var parsed = finishFailure is null ? parser.Parse(completion.Content, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData)) : null;
+            var outcome = new Outcome(completion, gigaChatMs, category.Version, ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model));
+            if (parsed is { Success: true, Repairs.Count: > 0 })
+                logger.LogInformation("Request {RequestId}: the model's answer was repaired: {Repairs}", id, string.Join("; ", parsed.Repairs));
+            else if (parsed is { Success: false })
+                logger.LogWarning("Request {RequestId}: the model's answer is unusable ({Reason}: {Detail})", id, parsed.FailureKind, parsed.FailureReason);
+            // The model has answered (and been paid): store it even if shutdown begins now.
             if (finishFailure is { } f)
-                await FailAsync(db, id, attempt, f.Item1, f.Item2, started, outcome, cancellationToken);
-            else if (parsed!.Answer is null)
-                await FailAsync(db, id, attempt, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome, cancellationToken);
-            else
-                await CompleteAsync(db, id, attempt, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome, cancellationToken);
+                return await FailAsync(db, id, attempt, leaseUntil, f.Item1, f.Item2, started, outcome);
+            if (parsed!.Answer is null)
+                return await FailAsync(db, id, attempt, leaseUntil, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome);
+            return await CompleteAsync(db, id, attempt, leaseUntil, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome);
         }
         catch (GigaChatException ex) when (ex.Transient && attempt < _worker.MaxAttempts && !cancellationToken.IsCancellationRequested)
         {
@@ -89,16 +109,19 @@ public sealed class RequestProcessor(
             logger.LogWarning("Request {RequestId} attempt {Attempt} failed with {Code}; retrying in {Delay}", id, attempt, ex.Code, delay);
             await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None);
             ScheduleRepublish(id, delay);
+            return ProcessOutcome.Released;
         }
         catch (GigaChatException ex)
         {
             logger.LogWarning("Request {RequestId} failed with {Code}", id, ex.Code);
-            await FailAsync(db, id, attempt, ex.Code, ex.UserMessage, started, null, CancellationToken.None);
+            return await FailAsync(db, id, attempt, leaseUntil, ex.Code, ex.UserMessage, started, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the request back so the next worker starts it at once.
+            logger.LogInformation("Shutting down: request {RequestId} handed back to the queue", id);
             await ReleaseAsync(db, id, attempt, null, CancellationToken.None);
+            return ProcessOutcome.Released;
         }
         catch (Exception ex) when (attempt < _worker.MaxAttempts)
         {
@@ -107,50 +130,108 @@ public sealed class RequestProcessor(
             try { await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None); }
             catch (Exception releaseError) { logger.LogWarning(releaseError, "Could not release request {RequestId}; its lease will expire", id); }
             ScheduleRepublish(id, delay);
+            return ProcessOutcome.Released;
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Request {RequestId} failed after {Attempt} attempts", id, attempt);
-            await FailAsync(db, id, attempt, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null, CancellationToken.None);
+            return await FailAsync(db, id, attempt, leaseUntil, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null);
         }
     }
+
+    private static async Task<ProcessOutcome> WhyNotClaimableAsync(GigaOfficeDbContext db, Guid id, CancellationToken ct) =>
+        await db.Requests.AsNoTracking().Where(r => r.Id == id).Select(r => r.Status).FirstOrDefaultAsync(ct) switch
+        {
+            null => ProcessOutcome.NotFound,
+            RequestStatus.Completed or RequestStatus.Failed => ProcessOutcome.AlreadyFinished,
+            _ => ProcessOutcome.Busy,
+        };
 
     /// <summary>Requests a worker may take: queued and due, or processing with an expired lease.</summary>
     public static IQueryable<AiRequest> Claimable(GigaOfficeDbContext db, DateTime now) =>
         db.Requests.Where(r => (r.Status == RequestStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now))
                                || (r.Status == RequestStatus.Processing && r.LeaseUntil < now));
 
-    private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion);
+    private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion, string CacheKey);
 
-    private async Task CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, SpreadsheetAnswer answer, long started, Outcome outcome, CancellationToken ct)
+    /// <summary>
+    /// Completes the request with the answer of an identical request completed within the cache
+    /// time, without calling GigaChat: no quota slot, no tokens. Null when there is none.
+    /// </summary>
+    private async Task<ProcessOutcome?> TryAnswerFromCacheAsync(GigaOfficeDbContext db, AiRequest request, CancellationToken ct)
+    {
+        var snapshot = await prompts.GetAsync(ct);
+        if (snapshot.Find(request.Category) is not { } category) return null;
+        var key = ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model);
+        var now = time.GetUtcNow().UtcDateTime;
+        var cutoff = now.AddSeconds(-_cache.TtlSeconds);
+        var source = await db.Requests.AsNoTracking()
+            .Where(r => r.CacheKey == key && r.Status == RequestStatus.Completed && r.CachedFromId == null && r.CompletedAt >= cutoff && r.Id != request.Id)
+            .OrderByDescending(r => r.CompletedAt)
+            .Select(r => new { r.Id, r.ResultJson, r.Model })
+            .FirstOrDefaultAsync(ct);
+        if (source?.ResultJson is null) return null;
+
+        var started = Stopwatch.GetTimestamp();
+        var claimed = await Claimable(db, now).Where(r => r.Id == request.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RequestStatus.Processing)
+            .SetProperty(r => r.StartedAt, now)
+            .SetProperty(r => r.LeaseUntil, now.AddSeconds(_worker.LeaseSeconds))
+            .SetProperty(r => r.Attempts, r => r.Attempts + 1), ct);
+        if (claimed == 0) return ProcessOutcome.Busy; // another worker has it
+        var attempt = await db.Requests.Where(r => r.Id == request.Id).Select(r => r.Attempts).FirstAsync(ct);
+        var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var completedAt = time.GetUtcNow().UtcDateTime;
+        await Owned(db, request.Id, attempt).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Status, RequestStatus.Completed)
+            .SetProperty(r => r.CompletedAt, completedAt)
+            .SetProperty(r => r.LeaseUntil, (DateTime?)null)
+            .SetProperty(r => r.ResultJson, source.ResultJson)
+            .SetProperty(r => r.CachedFromId, source.Id)
+            .SetProperty(r => r.CacheKey, key)
+            .SetProperty(r => r.Model, source.Model)
+            .SetProperty(r => r.PromptVersion, category.Version)
+            .SetProperty(r => r.PromptTokens, 0)
+            .SetProperty(r => r.CompletionTokens, 0)
+            .SetProperty(r => r.TotalTokens, 0)
+            .SetProperty(r => r.ProcessingMs, processingMs)
+            .SetProperty(r => r.GigaChatMs, (double?)null), ct);
+        logger.LogInformation("Request {RequestId} answered from the cache (identical to {SourceId})", request.Id, source.Id);
+        return ProcessOutcome.Completed;
+    }
+
+    private async Task<ProcessOutcome> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, SpreadsheetAnswer answer, long started, Outcome outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Completed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
             .SetProperty(r => r.ResultJson, resultJson)
+            .SetProperty(r => r.CacheKey, outcome.CacheKey)
             .SetProperty(r => r.Model, outcome.Completion.Model)
             .SetProperty(r => r.PromptVersion, outcome.PromptVersion)
             .SetProperty(r => r.PromptTokens, usage.PromptTokens)
             .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
-            .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct);
+            .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct));
+        if (!stored) return ProcessOutcome.Busy;
         logger.LogInformation("Request {RequestId} completed in {ProcessingMs:F0} ms ({GigaChatMs:F0} ms in GigaChat), {Tokens} tokens",
             id, processingMs, outcome.GigaChatMs, usage.TotalTokens);
+        return ProcessOutcome.Completed;
     }
 
-    private async Task FailAsync(GigaOfficeDbContext db, Guid id, int attempt, string code, string message, long started, Outcome? outcome, CancellationToken ct)
+    private async Task<ProcessOutcome> FailAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, string code, string message, long started, Outcome? outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var usage = outcome?.Completion.Usage ?? new TokenUsage(0, 0, 0);
         // The model's tokens were spent even when its answer is unusable, so they are recorded.
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Failed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -163,13 +244,51 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
-            .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct);
+            .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct));
+        return stored ? ProcessOutcome.Failed : ProcessOutcome.Busy;
     }
 
+    /// <summary>
+    /// Writes a finished request, waiting out a database outage while this worker still owns the
+    /// lease, so an answer already paid for is not thrown away. False: another worker took over.
+    /// </summary>
+    private async Task<bool> StoreAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, Func<CancellationToken, Task<int>> write)
+    {
+        if (await WhileLeasedAsync(id, leaseUntil, () => write(CancellationToken.None)) == 1) return true;
+        // A retried write whose first try did commit finds nothing left to change.
+        if (await db.Requests.AnyAsync(r => r.Id == id && r.Attempts == attempt
+                && (r.Status == RequestStatus.Completed || r.Status == RequestStatus.Failed), CancellationToken.None)) return true;
+        logger.LogWarning("Request {RequestId}: its lease expired and another worker took it over; this result is discarded", id);
+        return false;
+    }
+
+    /// <summary>A database step of a claimed request: a database outage is waited out while the lease lasts.</summary>
+    private async Task<T> WhileLeasedAsync<T>(Guid id, DateTime leaseUntil, Func<Task<T>> step)
+    {
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (true)
+        {
+            try
+            {
+                return await step();
+            }
+            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && time.GetUtcNow().UtcDateTime + delay < leaseUntil)
+            {
+                logger.LogWarning("Database unavailable while handling request {RequestId}; retrying in {Delay}", id, delay);
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromSeconds(Math.Min(10, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    private static DateTime TruncateToMicroseconds(DateTime value) => new(value.Ticks - value.Ticks % 10, DateTimeKind.Utc);
+
+    /// <summary>Hands the request back: queued (due at <paramref name="notBefore"/>) and back in the outbox.</summary>
     private static Task<int> ReleaseAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>
         Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Queued)
-            .SetProperty(r => r.LeaseUntil, notBefore), ct);
+            .SetProperty(r => r.LeaseUntil, notBefore)
+            .SetProperty(r => r.PublishedAt, (DateTime?)null), ct);
 
     private static IQueryable<AiRequest> Owned(GigaOfficeDbContext db, Guid id, int attempt) =>
         db.Requests.Where(r => r.Id == id && r.Status == RequestStatus.Processing && r.Attempts == attempt);

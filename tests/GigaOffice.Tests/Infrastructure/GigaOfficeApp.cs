@@ -21,7 +21,8 @@ public sealed class GigaOfficeApp : WebApplicationFactory<Program>
         {
             ["Database:SqlitePath"] = DatabasePath,
             ["Logging:File"] = "false",
-            ["Logging:Level"] = "warning",
+            // TEST_LOG_LEVEL=debug shows the services' logs when a test needs explaining.
+            ["Logging:Level"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "warning",
             ["Worker:RecoveryIntervalSeconds"] = "1",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;

@@ -31,6 +31,13 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
+                    b.Property<string>("CacheKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid?>("CachedFromId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Category")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -38,6 +45,13 @@ namespace GigaOffice.Data.Migrations.Postgres
 
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("boolean");
+
+                    b.Property<int>("ClassificationTokens")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ClassifiedBy")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
@@ -69,6 +83,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("InputStylesJson")
+                        .HasColumnType("text");
+
                     b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone");
 
@@ -84,6 +101,9 @@ namespace GigaOffice.Data.Migrations.Postgres
 
                     b.Property<int?>("PromptVersion")
                         .HasColumnType("integer");
+
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("QueryText")
                         .IsRequired()
@@ -103,16 +123,42 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<string>("TableInfoJson")
+                        .HasColumnType("text");
+
                     b.Property<int>("TotalTokens")
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
 
+                    b.HasIndex("CacheKey");
+
                     b.HasIndex("CreatedAt");
 
                     b.HasIndex("Status", "CreatedAt");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_ai_requests_unpublished")
+                        .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+
                     b.ToTable("ai_requests", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.GigaChatQuotaGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("GrantedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAtMs");
+
+                    b.ToTable("gigachat_quota_grants", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>
@@ -220,6 +266,83 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("prompt_categories", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.PromptCategoryVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("CategoryId")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ExamplesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("SystemPrompt")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CategoryId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("prompt_category_versions", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.RequestFeedback", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("PromptVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Rating")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("RequestId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("RequestId")
+                        .IsUnique();
+
+                    b.ToTable("request_feedback", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GigaOffice.Configuration;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+
+namespace GigaOffice.GigaChat;
+
+/// <summary>
+/// The real GigaChat API, for both cloud and mtls modes: they differ only in how a call is
+/// authenticated (a bearer token added by <see cref="GigaChatBearerHandler"/>, or the client
+/// certificate of the TLS handshake), which <see cref="GigaChatSetup"/> wires into the named
+/// HttpClient. Retries, the circuit breaker and timeouts live in that client's pipeline.
+/// </summary>
+/// <remarks>The caller takes a quota slot for the call; retries inside the pipeline take their own.</remarks>
+public sealed class HttpGigaChatClient(
+    IHttpClientFactory httpClients, IOptions<GigaChatOptions> options, GigaChatCircuit circuit, ILogger<HttpGigaChatClient> logger) : IGigaChatClient
+{
+    public const string HttpClientName = "GigaChat";
+
+    private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private readonly GigaChatOptions _options = options.Value;
+
+    public string Mode => _options.Mode == GigaChatRunMode.Mtls ? "mtls" : "cloud";
+
+    public async Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken)
+    {
+        var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList());
+        using var message = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
+        {
+            // Bytes, not a stream: retries and the 401 refresh send the same content again.
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, Wire)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.Add("X-Request-ID", request.RequestId ?? Guid.NewGuid().ToString());
+        message.Headers.Add("X-Session-ID", SessionIdFor(request.Context.Category));
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
+        }
+        catch (BrokenCircuitException)
+        {
+            // Fail fast: the request goes back to the queue until the circuit may close again.
+            throw GigaChatErrors.Unavailable(circuit.RemainingBreak());
+        }
+        catch (Exception ex) when (GigaChatErrors.FromTransportFailure(ex, cancellationToken) is { } failure)
+        {
+            GigaChatErrors.LogTransportFailure(logger, failure, ex, $"chat call {request.RequestId}");
+            throw failure;
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var failure = GigaChatErrors.FromStatus(response, _options.Model);
+                logger.LogWarning("GigaChat answered {Status} to call {RequestId}: {Message}", (int)response.StatusCode, request.RequestId,
+                    await ErrorMessageAsync(response, cancellationToken));
+                throw failure;
+            }
+            ChatResponse? answer;
+            try
+            {
+                answer = await response.Content.ReadFromJsonAsync<ChatResponse>(Wire, cancellationToken);
+            }
+            catch (JsonException)
+            {
+                answer = null;
+            }
+            if (answer?.Choices is not [{ Message: { } choice } first, ..])
+            {
+                logger.LogWarning("GigaChat answer to call {RequestId} has no choices", request.RequestId);
+                throw GigaChatErrors.UpstreamError();
+            }
+            var usage = answer.Usage is { } u ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) : new TokenUsage(0, 0, 0);
+            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", usage, answer.Model ?? _options.Model);
+        }
+    }
+
+    /// <summary>
+    /// One session per category: its system prompt and examples are the same for every request,
+    /// so GigaChat can serve that prefix from its prompt cache (reported as precached tokens).
+    /// </summary>
+    internal static string SessionIdFor(string category) =>
+        new Guid(SHA256.HashData(Encoding.UTF8.GetBytes("gigaoffice/" + category)).AsSpan(0, 16)).ToString();
+
+    /// <summary>GigaChat's {"status":N,"message":"..."}, shortened, for the admin's log.</summary>
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var json = JsonDocument.Parse(text);
+            text = json.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : text;
+            return text.Length > 300 ? text[..300] : text;
+        }
+        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        {
+            return "(no readable body)";
+        }
+    }
+
+    private sealed record ChatRequest(string Model, List<ChatRequestMessage> Messages, bool Stream = false);
+    private sealed record ChatRequestMessage(string Role, string Content);
+    private sealed record ChatResponse(List<ChatChoice>? Choices, string? Model, ChatUsage? Usage);
+    private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason);
+    private sealed record ChatChoiceMessage(string? Role, string? Content);
+    private sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+}
+
+/// <summary>
+/// Cloud mode's authentication: adds the shared access token; a 401 means the token was revoked
+/// or expired early, so it is dropped, refreshed once and the call tried once more.
+/// </summary>
+public sealed class GigaChatBearerHandler(GigaChatTokenProvider tokens) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = await tokens.GetTokenAsync(cancellationToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Unauthorized) return response;
+
+        response.Dispose();
+        tokens.Invalidate(token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetTokenAsync(cancellationToken));
+        return await base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Sits inside the retry strategy: the first attempt runs on the slot its caller took, every
+/// retry is one more call GigaChat counts, so it waits for a slot of its own.
+/// </summary>
+public sealed class GigaChatRetryQuotaHandler(IGigaChatQuota quota) : DelegatingHandler
+{
+    private static readonly HttpRequestOptionsKey<bool> Attempted = new("GigaOffice.GigaChat.Attempted");
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Options.TryGetValue(Attempted, out _)) await quota.AcquireAsync(cancellationToken);
+        else request.Options.Set(Attempted, true);
+        return await base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>When the circuit breaker opened, so that a refused request knows when to come back.</summary>
+public sealed class GigaChatCircuit(TimeProvider time)
+{
+    private long _openUntilTicks;
+
+    public void Opened(TimeSpan breakDuration) => Interlocked.Exchange(ref _openUntilTicks, (time.GetUtcNow() + breakDuration).UtcTicks);
+
+    public TimeSpan RemainingBreak()
+    {
+        var remaining = new DateTimeOffset(Interlocked.Read(ref _openUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
+        return remaining > TimeSpan.FromMilliseconds(100) ? remaining : TimeSpan.FromMilliseconds(100);
+    }
+}

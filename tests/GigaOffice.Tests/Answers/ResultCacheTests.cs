@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace GigaOffice.Tests.Answers;
+
+/// <summary>In dry-run mode a model call shows as non-zero tokens; a cache hit has none and names its source.</summary>
+public sealed class ResultCacheTests : IDisposable
+{
+    private readonly AnswersApp _app = new();
+    public void Dispose() => _app.Dispose();
+
+    private static object Request(string query = "Посчитай среднее по каждому товару", string range = "A1:D3") =>
+        new { query_text = query, category = "analysis", input_range = range, input_data = TestPrompts.Sales };
+
+    [Fact]
+    public async Task An_identical_request_is_answered_from_the_cache_without_tokens()
+    {
+        var client = _app.CreateClient();
+        var first = await client.RunAsync("/api/ai/process", Request());
+        Assert.False(first["cached"]!.GetValue<bool>());
+        Assert.True(first["tokens"]!["total"]!.GetValue<int>() > 0);
+
+        // Extra spaces do not make a different request.
+        var second = await client.RunAsync("/api/ai/process", Request("  Посчитай   среднее по каждому товару "));
+        Assert.Equal("completed", second["status"]!.GetValue<string>());
+        Assert.True(second["cached"]!.GetValue<bool>());
+        Assert.Equal(first["request_id"]!.GetValue<string>(), second["cached_from"]!.GetValue<string>());
+        Assert.Equal(0, second["tokens"]!["total"]!.GetValue<int>());
+        Assert.True(JsonNode.DeepEquals(first["result"], second["result"]));
+        Assert.Equal(first["prompt_version"]!.GetValue<int>(), second["prompt_version"]!.GetValue<int>());
+
+        // A third re-run still points at the original answer, and the structured API says the same.
+        var third = await client.RunAsync("/api/v1/ai/process", new
+        {
+            query_text = "Посчитай среднее по каждому товару", category = "analysis",
+            worksheet = new { range = "A1:D3" },
+            data = new { header = new { values = new object[] { "Товар", "Январь", "Февраль", "Март" } }, rows = new[] { new { values = new object[] { "Товар A", 100, 120, 110 } }, new { values = new object[] { "Товар B", 80, 90, 95 } } } },
+        }, "/api/v1/ai");
+        Assert.True(third["cached"]!.GetValue<bool>());
+        Assert.Equal(first["request_id"]!.GetValue<string>(), third["cached_from"]!.GetValue<string>());
+
+        var metrics = await client.GetFromJsonAsync<JsonObject>("/api/metrics");
+        Assert.Equal(2, metrics!["cache_hits"]!.GetValue<int>());
+        Assert.Equal(first["tokens"]!["total"]!.GetValue<int>(), metrics["tokens"]!["total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_different_query_range_category_or_prompt_version_is_not_a_hit()
+    {
+        var client = _app.CreateClient();
+        await client.RunAsync("/api/ai/process", Request());
+        Assert.False((await client.RunAsync("/api/ai/process", Request("Посчитай сумму по каждому товару")))["cached"]!.GetValue<bool>());
+        Assert.False((await client.RunAsync("/api/ai/process", Request(range: "B2:E4")))["cached"]!.GetValue<bool>());
+        var chart = await client.RunAsync("/api/ai/process", new { query_text = "Посчитай среднее по каждому товару", category = "data-chart", input_range = "A1:D3", input_data = TestPrompts.Sales });
+        Assert.False(chart["cached"]!.GetValue<bool>());
+
+        await _app.Admin().PatchAsJsonAsync("/api/admin/categories/spreadsheet-analysis", new { system_prompt = "Новая версия промпта." }, ApiCalls.Json);
+        var afterChange = await client.RunAsync("/api/ai/process", Request());
+        Assert.False(afterChange["cached"]!.GetValue<bool>());
+        Assert.Equal(2, afterChange["prompt_version"]!.GetValue<int>());
+        Assert.True((await client.RunAsync("/api/ai/process", Request()))["cached"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_zero_ttl_turns_caching_off()
+    {
+        using var app = new AnswersApp(new() { ["ResultCache:TtlSeconds"] = "0" });
+        var client = app.CreateClient();
+        await client.RunAsync("/api/ai/process", Request());
+        var second = await client.RunAsync("/api/ai/process", Request());
+        Assert.False(second["cached"]!.GetValue<bool>());
+        Assert.True(second["tokens"]!["total"]!.GetValue<int>() > 0);
+    }
+}
