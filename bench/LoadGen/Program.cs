@@ -26,7 +26,7 @@ const string usage = """
       --rate R             offered requests/s (accept-rate, drill; default 500)
       --requests M         requests to submit (e2e; default 1000)
       --finish-timeout S   how long to wait for accepted requests to finish (e2e, drill; default 600)
-      --body FILE          JSON body to POST (default: the README's example)
+      --body FILE          JSON body to POST; "{n}" in it becomes a per-request number (default: the README's example)
       --api-key KEY        sent as X-API-Key (when the service requires one)
     """;
 

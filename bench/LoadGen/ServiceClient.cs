@@ -17,9 +17,12 @@ public sealed class Options
     public double FinishTimeout { get; set; } = 600;
     public string? ApiKey { get; set; }
 
-    /// <summary>The README's example: a three-row table, category named by the client.</summary>
+    /// <summary>
+    /// The README's example: a three-row table, category named by the client. "{n}" is replaced by
+    /// a number unique to each request, so that the service's result cache never answers for the model.
+    /// </summary>
     public string Body { get; set; } = """
-        {"query_text":"Проанализируй данные продаж и найди тренды","input_range":"A1:D10","category":"analysis",
+        {"query_text":"Проанализируй данные продаж и найди тренды (запрос {n})","input_range":"A1:D10","category":"analysis",
          "input_data":[["Товар","Январь","Февраль","Март"],["Товар A",100,120,110],["Товар B",80,90,95]]}
         """;
 }
@@ -37,8 +40,10 @@ public sealed record RequestState(string Status, DateTime? StartedAt, DateTime? 
 public sealed class ServiceClient : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly byte[] _body;
+    private readonly byte[] _bodyHead;
+    private readonly byte[] _bodyTail;
     private readonly Uri _process;
+    private long _sequence = DateTime.UtcNow.Ticks;
 
     public ServiceClient(Options options)
     {
@@ -53,7 +58,9 @@ public sealed class ServiceClient : IDisposable
         })
         { BaseAddress = new Uri(options.Url), Timeout = TimeSpan.FromSeconds(30) };
         if (options.ApiKey is not null) _http.DefaultRequestHeaders.Add("X-API-Key", options.ApiKey);
-        _body = Encoding.UTF8.GetBytes(options.Body);
+        var marker = options.Body.IndexOf("{n}", StringComparison.Ordinal);
+        _bodyHead = Encoding.UTF8.GetBytes(marker < 0 ? options.Body : options.Body[..marker]);
+        _bodyTail = marker < 0 ? [] : Encoding.UTF8.GetBytes(options.Body[(marker + 3)..]);
         _process = new Uri(_http.BaseAddress, "/api/ai/process");
     }
 
@@ -61,7 +68,7 @@ public sealed class ServiceClient : IDisposable
     {
         try
         {
-            using var content = new ByteArrayContent(_body);
+            using var content = new ByteArrayContent(NextBody());
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await _http.PostAsync(_process, content, ct);
             // Read the body even when not needed: the response is complete only then.
@@ -72,6 +79,14 @@ public sealed class ServiceClient : IDisposable
         {
             return new Outcome(0, Describe(ex), null);
         }
+    }
+
+    private byte[] NextBody()
+    {
+        if (_bodyTail.Length == 0) return _bodyHead;
+        Span<byte> digits = stackalloc byte[20];
+        Interlocked.Increment(ref _sequence).TryFormat(digits, out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+        return [.. _bodyHead, .. digits[..length], .. _bodyTail];
     }
 
     public static Guid? RequestId(Outcome outcome) =>
