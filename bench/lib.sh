@@ -38,14 +38,15 @@ wait_quiet() {
 }
 
 # The common start of a run-*.sh script: build (unless NO_BUILD=1), stop everything on exit,
-# start the backend, wait for a quiet machine (load below QUIET_LOAD, default 1.0, at most 10 min).
+# start the backend, wait for a quiet machine (load below QUIET_LOAD, default 1.0, at most
+# QUIET_PATIENCE seconds, default 600).
 # ROLE_ENV: SERVICE_ROLE, WORKER_CONCURRENCY and DRYRUN_DELAY_MS (the dry-run model's delay,
 # GIGACHAT_DRYRUN_DELAY_MS: 300 paces the worker like GigaChat would) when the caller set them.
 prepare() {
   [ -n "${NO_BUILD:-}" ] || build_all
   trap 'stop_service; stop_fake; stop_backend' EXIT
   start_backend
-  wait_quiet "${QUIET_LOAD:-1.0}"
+  wait_quiet "${QUIET_LOAD:-1.0}" "${QUIET_PATIENCE:-600}"
   ROLE_ENV=(${SERVICE_ROLE:+SERVICE_ROLE=$SERVICE_ROLE} ${WORKER_CONCURRENCY:+WORKER_CONCURRENCY=$WORKER_CONCURRENCY}
     ${DRYRUN_DELAY_MS:+GIGACHAT_DRYRUN_DELAY_MS=$DRYRUN_DELAY_MS})
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Quota use with a backlog: two instances share one database (and so one quota of R requests per
 # minute) and the fake GigaChat (LATENCY_MS 50). A backlog larger than the quota allows is queued,
-# then after MINUTES the GigaChat calls are counted from the database (each request's claim time:
-# the quota is taken right before the claim). Reports the calls in each full minute after the
-# first (>= 98% of R wanted) and the most calls in any sliding 60-second window (never above R).
+# then the GigaChat calls are counted from the database (each request's claim time: the quota is
+# taken right before the claim). Reports the calls in each full minute after the first, up to
+# MINUTES (>= 98% of R wanted), and the most calls in any sliding 60-second window (never above R).
 #   bench/run-quota.sh                     # R=60, 3 minutes, embedded default (shared SQLite file)
 #   R=120 BACKEND=postgres bench/run-quota.sh
 set -euo pipefail
@@ -21,7 +21,7 @@ SECOND_PID=$SERVICE_PID
 trap 'stop_service "$FIRST_PID"; stop_service "$SECOND_PID"; stop_fake; stop_backend' EXIT
 log "two instances, quota $R/min, backlog $((R * (MINUTES + 1) * 2)) requests, $MINUTES minutes; $(machine_note)"
 START=$(date -u '+%Y-%m-%d %H:%M:%S')
-loadgen e2e --url "http://127.0.0.1:$FIRST_PORT" --requests $((R * (MINUTES + 1) * 2)) --connections 16 --finish-timeout $((MINUTES * 60)) >/dev/null || true
+loadgen e2e --url "http://127.0.0.1:$FIRST_PORT" --requests $((R * (MINUTES + 1) * 2)) --connections 16 --finish-timeout $((MINUTES * 60 + 30)) >/dev/null || true
 
 # Claim times in seconds since the first claim.
 if [ -n "${PG_DIR:-}" ]; then
