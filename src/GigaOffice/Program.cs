@@ -1,15 +1,21 @@
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
+using GigaOffice.Retention;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGigaOfficeConfiguration(args);
 builder.AddGigaOfficeLogging();
 builder.UseGigaOfficeUrls();
+builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: Type=notify)
 builder.AddGigaOfficeServices();
+builder.AddClientAccess();
+builder.AddGigaOfficeTelemetry();
+builder.AddGigaOfficeRetention();
 
 var app = builder.Build();
 
@@ -21,15 +27,28 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 
+// `GigaOffice keys create|list|revoke`: client API keys, then exit.
+if (args.FirstOrDefault() == "keys")
+{
+    Environment.ExitCode = await ClientKeyCommands.RunAsync(app.Services, args[1..], Console.Out);
+    return;
+}
+
+app.UseCorrelationId();
+app.UseGigaOfficeRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
 
 app.MapApiDocs();
+app.UseClientAccess();
+
 app.MapHealth();
 app.MapRequests();
 app.MapPrompts();
 app.MapUsageMetrics();
+app.MapPrometheusMetrics();
+app.MapClientKeyAdmin();
 
 app.Run();
 

@@ -87,3 +87,46 @@ public sealed class RequestLimitsOptions
     public int MaxCellLength { get; set; } = 1000;
     public long MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
 }
+
+/// <summary>Client authentication (<c>AUTH_MODE</c>): auto, required or off.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+    /// <summary>auto: keys are required unless the service listens on loopback addresses only.</summary>
+    public string Mode { get; set; } = "auto";
+}
+
+/// <summary>Browser origins allowed to call the API (<c>CORS_ALLOWED_ORIGINS</c>, comma-separated).</summary>
+public sealed class CorsOptions
+{
+    public const string Section = "Cors";
+    public string? AllowedOrigins { get; set; }
+
+    public string[] Origins => (AllowedOrigins ?? "")
+        .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(o => o.TrimEnd('/')).ToArray();
+}
+
+/// <summary>The admin API's key (<c>GIGAOFFICE_ADMIN_KEY</c>); unset, the admin API answers 403.</summary>
+public sealed class AdminOptions
+{
+    public const string Section = "Admin";
+    public string? ApiKey { get; set; }
+}
+
+/// <summary>How long requests, results and log files are kept (<c>RETENTION_DAYS</c>; 0 keeps them forever).</summary>
+public sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+    public int Days { get; set; } = 90;
+    public int IntervalMinutes { get; set; } = 60;
+}
+
+/// <summary>OpenTelemetry trace export; off unless an OTLP endpoint is set.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Telemetry";
+    public string? OtlpEndpoint { get; set; }
+    /// <summary>grpc (default) or http/protobuf.</summary>
+    public string? OtlpProtocol { get; set; }
+}

@@ -47,6 +47,13 @@ public static class SeedVariables
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",
+
+        ["AUTH_MODE"] = "Auth:Mode",
+        ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
+        ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
+        ["RETENTION_DAYS"] = "Retention:Days",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "Telemetry:OtlpProtocol",
     };
 
     /// <summary>Environment variable that sets a configuration key, for messages to admins.</summary>

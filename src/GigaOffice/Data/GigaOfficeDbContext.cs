@@ -12,6 +12,7 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<AiRequest> Requests => Set<AiRequest>();
     public DbSet<PromptCategory> Categories => Set<PromptCategory>();
     public DbSet<PresetPrompt> Presets => Set<PresetPrompt>();
+    public DbSet<ClientKey> ClientKeys => Set<ClientKey>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -41,6 +42,16 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.Property(r => r.CorrelationId).HasMaxLength(64);
             e.HasIndex(r => new { r.Status, r.CreatedAt });
             e.HasIndex(r => r.CreatedAt);
+            // Per-client reads and the daily token budget look a client's requests up by time.
+            e.HasIndex(r => new { r.ClientKeyId, r.CreatedAt });
+        });
+        model.Entity<ClientKey>(e =>
+        {
+            e.ToTable("client_keys");
+            e.Property(k => k.Name).HasMaxLength(100);
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.Property(k => k.KeyHash).HasMaxLength(64);
+            e.HasIndex(k => k.KeyHash).IsUnique();
         });
         model.Entity<PromptCategory>(e =>
         {

@@ -61,10 +61,10 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/api/health", new HealthCheckOptions { ResponseWriter = WriteAsync })
-            .WithTags("Состояние").WithSummary("Состояние сервиса и его частей");
+            .WithTags("Состояние").WithSummary("Состояние сервиса и его частей").AllowAnonymous();
         // For orchestrators: alive = the process answers; ready = it can take requests.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
         return app;
     }
 

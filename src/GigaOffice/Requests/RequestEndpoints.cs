@@ -1,8 +1,10 @@
 using System.Text.Json;
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
 using GigaOffice.Prompts;
 using GigaOffice.Infrastructure;
+using GigaOffice.Metrics;
 using GigaOffice.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -16,7 +18,7 @@ public static class RequestEndpoints
     {
         var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ");
 
-        group.MapPost("/process", ProcessAsync)
+        group.MapPost("/process", ProcessAsync).WithClientLimits()
             .WithSummary("Принять запрос на обработку")
             .WithDescription("Проверяет запрос, сохраняет его и ставит в очередь. Ответ приходит сразу с request_id; результат — через /api/ai/status и /api/ai/result.");
         group.MapGet("/status/{request_id}", StatusAsync).WithSummary("Статус обработки запроса");
@@ -26,8 +28,8 @@ public static class RequestEndpoints
 
     internal static async Task<Results<Accepted<ProcessAccepted>, ValidationProblem, ProblemHttpResult>> ProcessAsync(
         ProcessRequest body, ProcessRequestValidator validator, PromptCatalog prompts, KeywordClassifier classifier,
-        GigaOfficeDbContext db, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, HttpContext http,
-        CancellationToken cancellationToken)
+        GigaOfficeDbContext db, IRequestQueue queue, DatabaseReadiness database, TimeProvider time, GigaOfficeMetrics metrics,
+        HttpContext http, CancellationToken cancellationToken)
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
@@ -64,12 +66,14 @@ public static class RequestEndpoints
             CategoryClassified = classified,
             InputDataJson = body.InputData is { ValueKind: JsonValueKind.Array } data ? data.GetRawText() : null,
             CorrelationId = http.TraceIdentifier,
+            ClientKeyId = http.GetClient()?.Id,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         db.Requests.Add(request);
         await db.SaveChangesAsync(cancellationToken);
         // After the commit: if this notice is lost, the recovery sweep finds the queued row.
         await queue.PublishAsync(request.Id, CancellationToken.None);
+        metrics.RequestAccepted(category.Name);
 
         var statusUrl = $"/api/ai/status/{request.Id}";
         return TypedResults.Accepted(statusUrl, new ProcessAccepted(request.Id, request.Status, category.Name, classified,
@@ -77,10 +81,10 @@ public static class RequestEndpoints
     }
 
     internal static async Task<Results<Ok<RequestStatusResponse>, NotFound<ProblemDetails>, ValidationProblem>> StatusAsync(
-        string request_id, GigaOfficeDbContext db, CancellationToken cancellationToken)
+        string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
+        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         return TypedResults.Ok(new RequestStatusResponse(r.Id, r.Status, r.Category, r.CreatedAt, r.StartedAt, r.CompletedAt,
             r.Attempts, Error(r), r.CorrelationId));
@@ -90,7 +94,7 @@ public static class RequestEndpoints
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
+        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GigaOffice.Configuration;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
+using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -26,6 +27,7 @@ public sealed class RequestProcessor(
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
     TimeProvider time,
+    GigaOfficeMetrics metrics,
     ILogger<RequestProcessor> logger)
 {
     private readonly WorkerOptions _worker = workerOptions.Value;
@@ -39,7 +41,12 @@ public sealed class RequestProcessor(
         // Look before waiting for quota: a duplicate notice must not spend a slot.
         var now = time.GetUtcNow().UtcDateTime;
         if (!await Claimable(db, now).AnyAsync(r => r.Id == id, cancellationToken)) return;
-        await quota.AcquireAsync(cancellationToken);
+        if (await quota.TryAcquireAsync(cancellationToken) is not null)
+        {
+            var waitStarted = Stopwatch.GetTimestamp();
+            await quota.AcquireAsync(cancellationToken);
+            metrics.QuotaWaited(Stopwatch.GetElapsedTime(waitStarted));
+        }
 
         now = time.GetUtcNow().UtcDateTime;
         var leaseUntil = now.AddSeconds(_worker.LeaseSeconds);
@@ -54,6 +61,8 @@ public sealed class RequestProcessor(
         var attempt = request.Attempts;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
+        using var activity = GigaOfficeMetrics.ActivitySource.StartActivity("ProcessRequest");
+        activity?.SetTag("gigaoffice.request_id", id).SetTag("gigaoffice.category", request.Category).SetTag("gigaoffice.attempt", attempt);
         try
         {
             var snapshot = await prompts.GetAsync(cancellationToken);
@@ -77,23 +86,24 @@ public sealed class RequestProcessor(
             var parsed = finishFailure is null ? parser.Parse(completion.Content, category.ResultKind) : null;
             var outcome = new Outcome(completion, gigaChatMs, category.Version);
             if (finishFailure is { } f)
-                await FailAsync(db, id, attempt, f.Item1, f.Item2, started, outcome, cancellationToken);
+                await FailAsync(db, request, f.Item1, f.Item2, started, outcome, cancellationToken);
             else if (parsed!.Answer is null)
-                await FailAsync(db, id, attempt, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome, cancellationToken);
+                await FailAsync(db, request, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome, cancellationToken);
             else
-                await CompleteAsync(db, id, attempt, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome, cancellationToken);
+                await CompleteAsync(db, request, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome, cancellationToken);
         }
         catch (GigaChatException ex) when (ex.Transient && attempt < _worker.MaxAttempts && !cancellationToken.IsCancellationRequested)
         {
             var delay = ex.RetryAfter ?? Backoff(attempt);
             logger.LogWarning("Request {RequestId} attempt {Attempt} failed with {Code}; retrying in {Delay}", id, attempt, ex.Code, delay);
+            metrics.RetryScheduled(ex.Code);
             await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None);
             ScheduleRepublish(id, delay);
         }
         catch (GigaChatException ex)
         {
             logger.LogWarning("Request {RequestId} failed with {Code}", id, ex.Code);
-            await FailAsync(db, id, attempt, ex.Code, ex.UserMessage, started, null, CancellationToken.None);
+            await FailAsync(db, request, ex.Code, ex.UserMessage, started, null, CancellationToken.None);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +113,7 @@ public sealed class RequestProcessor(
         catch (Exception ex) when (attempt < _worker.MaxAttempts)
         {
             logger.LogError(ex, "Request {RequestId} attempt {Attempt} failed unexpectedly; will retry", id, attempt);
+            metrics.RetryScheduled("internal_error");
             var delay = Backoff(attempt);
             try { await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None); }
             catch (Exception releaseError) { logger.LogWarning(releaseError, "Could not release request {RequestId}; its lease will expire", id); }
@@ -111,7 +122,7 @@ public sealed class RequestProcessor(
         catch (Exception ex)
         {
             logger.LogError(ex, "Request {RequestId} failed after {Attempt} attempts", id, attempt);
-            await FailAsync(db, id, attempt, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null, CancellationToken.None);
+            await FailAsync(db, request, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null, CancellationToken.None);
         }
     }
 
@@ -122,13 +133,14 @@ public sealed class RequestProcessor(
 
     private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion);
 
-    private async Task CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, SpreadsheetAnswer answer, long started, Outcome outcome, CancellationToken ct)
+    private async Task CompleteAsync(GigaOfficeDbContext db, AiRequest request, SpreadsheetAnswer answer, long started, Outcome outcome, CancellationToken ct)
     {
+        var (id, attempt) = (request.Id, request.Attempts);
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Completed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -140,17 +152,20 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct);
+        // Only the worker that still owned the request counts it, so a takeover is not counted twice.
+        if (stored > 0) metrics.RequestFinished(request.Category, completed: true, processingMs, outcome.GigaChatMs, usage, errorCode: null);
         logger.LogInformation("Request {RequestId} completed in {ProcessingMs:F0} ms ({GigaChatMs:F0} ms in GigaChat), {Tokens} tokens",
             id, processingMs, outcome.GigaChatMs, usage.TotalTokens);
     }
 
-    private async Task FailAsync(GigaOfficeDbContext db, Guid id, int attempt, string code, string message, long started, Outcome? outcome, CancellationToken ct)
+    private async Task FailAsync(GigaOfficeDbContext db, AiRequest request, string code, string message, long started, Outcome? outcome, CancellationToken ct)
     {
+        var (id, attempt) = (request.Id, request.Attempts);
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var usage = outcome?.Completion.Usage ?? new TokenUsage(0, 0, 0);
         // The model's tokens were spent even when its answer is unusable, so they are recorded.
-        await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
+        var stored = await Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Failed)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
@@ -164,6 +179,7 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct);
+        if (stored > 0) metrics.RequestFinished(request.Category, completed: false, processingMs, outcome?.GigaChatMs, usage, code);
     }
 
     private static Task<int> ReleaseAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>
