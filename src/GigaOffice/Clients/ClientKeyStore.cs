@@ -17,7 +17,7 @@ public sealed record ClientKeyInfo(
 public sealed record CreatedClientKey(ClientKeyInfo Info, string Key);
 
 /// <summary>Creates, finds, lists and revokes client keys; shared by the admin API and the <c>keys</c> command.</summary>
-public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time)
+public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, ILogger<ClientKeyStore> logger)
 {
     public const string KeyPrefix = "gok_";
     private const int PrefixLength = 12;
@@ -39,6 +39,8 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time)
         };
         db.ClientKeys.Add(entity);
         await db.SaveChangesAsync(ct);
+        logger.LogInformation("Client key {KeyPrefix} created for {ClientName} ({ClientKeyId}): {RequestsPerMinute} requests/min, daily token budget {DailyTokenBudget}",
+            entity.Prefix, entity.Name, entity.Id, requestsPerMinute, dailyTokenBudget);
         return new CreatedClientKey(Info(entity, 0), key);
     }
 
@@ -73,8 +75,12 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time)
     {
         var key = await FindAsync(idOrPrefix, ct);
         if (key is null) return null;
-        key.RevokedAt ??= time.GetUtcNow().UtcDateTime;
-        await db.SaveChangesAsync(ct);
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = time.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+            logger.LogInformation("Client key {KeyPrefix} of {ClientName} ({ClientKeyId}) revoked", key.Prefix, key.Name, key.Id);
+        }
         return Info(key, await TokensUsedTodayAsync(key.Id, ct));
     }
 

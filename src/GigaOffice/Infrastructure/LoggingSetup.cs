@@ -38,7 +38,11 @@ public static partial class LoggingSetup
     {
         var settings = LogSettings.From(builder.Configuration, builder.Environment.ContentRootPath);
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSerilog(log => log.ConfigureGigaOffice(settings));
+        // The host's own logger, not the static Log.Logger: the request log must go to this host's
+        // files even when several hosts share a process (tests).
+        var logger = new LoggerConfiguration().ConfigureGigaOffice(settings).CreateLogger();
+        builder.Services.AddSingleton<Serilog.ILogger>(logger);
+        builder.Services.AddSerilog(logger, dispose: true);
         // Problem responses name the correlation id, so a user's report leads straight to the log lines.
         builder.Services.PostConfigure<ProblemDetailsOptions>(o =>
         {
@@ -106,6 +110,7 @@ public static partial class LoggingSetup
     /// <summary>One line per request: method, path (no query string), status, time, client key name; never headers.</summary>
     public static IApplicationBuilder UseGigaOfficeRequestLogging(this IApplicationBuilder app) => app.UseSerilogRequestLogging(o =>
     {
+        o.Logger = app.ApplicationServices.GetRequiredService<Serilog.ILogger>();
         o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms, client {ClientName}";
         o.GetLevel = (http, _, exception) =>
             exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error

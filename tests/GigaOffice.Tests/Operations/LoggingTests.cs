@@ -46,6 +46,7 @@ public sealed class LoggingTests
         var admin = app.CreateClient();
         admin.DefaultRequestHeaders.Add(AdminKeyFilter.HeaderName, OperationsApp.AdminKey);
         var createdByAdmin = await (await admin.PostAsJsonAsync("/api/admin/keys", new { name = "from-admin" })).Content.ReadFromJsonAsync<JsonElement>();
+        await admin.DeleteAsync($"/api/admin/keys/{createdByAdmin.GetProperty("id").GetGuid()}");
         var wrongAdmin = app.CreateClient();
         wrongAdmin.DefaultRequestHeaders.Add(AdminKeyFilter.HeaderName, "wrong-admin-key-also-secret");
         await wrongAdmin.GetAsync("/api/admin/keys");
@@ -56,6 +57,9 @@ public sealed class LoggingTests
         Assert.Contains("corr-from-plugin-42", logs);
         Assert.Contains(generated, logs);
         Assert.Contains("client plugin", logs);
+        // Key changes are audited by name and listed prefix.
+        Assert.Contains($"Client key {createdByAdmin.GetProperty("prefix").GetString()} created for from-admin", logs);
+        Assert.Contains($"Client key {createdByAdmin.GetProperty("prefix").GetString()} of from-admin", logs);
         foreach (var secret in new[]
                  {
                      gigaChatCredentials, databasePassword, mtlsKeyPassword, OperationsApp.AdminKey, key, bearerKey, wrongKey,
