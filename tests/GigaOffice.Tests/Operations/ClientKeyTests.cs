@@ -242,6 +242,19 @@ public sealed class ClientKeyTests
         Assert.Contains("Client authentication is off", app.ReadLogs());
     }
 
+    [Fact]
+    public async Task Listening_beyond_localhost_requires_keys_unless_switched_off_with_a_warning()
+    {
+        await using (var open = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(open.CreateClient())).StatusCode);
+            Assert.Contains("Client authentication is on (listening beyond localhost (0.0.0.0))", open.ReadLogs());
+        }
+        await using var off = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0", ["Auth:Mode"] = "off" });
+        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(off.CreateClient()));
+        Assert.Contains("[WRN]", off.ReadLogs().Split('\n').Single(l => l.Contains("Client authentication is OFF")));
+    }
+
     [Theory]
     [InlineData(null, null, null, false)]
     [InlineData("127.0.0.1", null, null, false)]
