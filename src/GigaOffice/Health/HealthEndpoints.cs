@@ -72,10 +72,10 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей");
+        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей").AllowAnonymous();
         // For orchestrators: alive = the process answers; ready = it can take requests.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
         return app;
     }
 
