@@ -43,12 +43,13 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
 
-app.MapApiDocs();
+// A worker-only instance (SERVICE_ROLE=worker) answers health probes and nothing else.
+var runsApi = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi;
+if (runsApi) app.MapApiDocs(); // before client authentication: the docs are public
 app.UseClientAccess();
 
 app.MapHealth();
-// A worker-only instance (SERVICE_ROLE=worker) answers health probes and nothing else.
-if (app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi)
+if (runsApi)
 {
     app.MapRequests();
     app.MapStructuredRequests();
