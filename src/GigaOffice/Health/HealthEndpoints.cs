@@ -59,7 +59,8 @@ public static class HealthEndpoints
 {
     private static readonly string Version = typeof(HealthEndpoints).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-    private static readonly DateTime StartedAt = DateTime.UtcNow;
+    // The process start, not the first health request: a static field would start counting only when first read.
+    private static readonly DateTime StartedAt = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
     public static IServiceCollection AddGigaOfficeHealthChecks(this IServiceCollection services)
     {
