@@ -80,6 +80,31 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     }
 
     [Fact]
+    public async Task A_request_the_model_calls_uncertain_is_answered_with_the_uncertain_prompt()
+    {
+        const string politeNo = """{"text": "Я помогаю только с таблицами: могу посчитать итоги, построить диаграмму или подсказать формулу.", "output_range": null, "table": null, "chart": null}""";
+        Fake.Responder = request => IsClassifierCall(request)
+            ? FakeReply.Text("""{"category": "uncertain", "confidence": 0.95, "text_content": "Запрос не относится к работе с таблицами."}""")
+            : FakeReply.Text(politeNo);
+        await using var app = CreateApp();
+        var client = app.CreateClient();
+
+        // "uncertain" is inactive (nobody may choose it by name), yet a valid verdict of the model.
+        var response = await client.PostAsJsonAsync("/api/ai/process", new { query_text = "Какая погода будет завтра в Москве?" });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("uncertain", accepted.GetProperty("category").GetString());
+        Assert.Equal("model", accepted.GetProperty("classification").GetProperty("source").GetString());
+
+        var result = await client.WaitResultAsync(accepted.GetProperty("request_id").GetGuid());
+        Assert.True(result.GetProperty("status").GetString() == "completed", result.GetRawText());
+        Assert.StartsWith("Я помогаю только с таблицами", result.GetProperty("result").GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("result").GetProperty("table").ValueKind);
+        var main = Fake.ChatCalls.Select(c => c.Request!).Single(r => !IsClassifierCall(r));
+        Assert.Contains("не удалось отнести к работе с таблицами", main.Messages[0].Content);
+    }
+
+    [Fact]
     public async Task A_garbage_classification_falls_back_to_keywords_and_the_request_still_completes()
     {
         Fake.Responder = request => IsClassifierCall(request)
