@@ -129,6 +129,26 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     }
 
     [Fact]
+    public async Task A_classifier_that_does_not_answer_in_time_gives_way_to_keywords()
+    {
+        Fake.Responder = request => IsClassifierCall(request)
+            ? FakeReply.Text("""{"category": "data-chart", "confidence": 0.9}""") with { Delay = TimeSpan.FromSeconds(30) }
+            : FakeReply.Text(SortedTable);
+        await using var app = CreateApp(new() { ["Classifier:TimeoutSeconds"] = "1" });
+        var client = app.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/ai/process", new { query_text = "Отсортируй товары по продажам в марте", input_range = "A1:D3", input_data = Sales });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("spreadsheet-transformation", accepted.GetProperty("category").GetString());
+        Assert.Equal("keyword", accepted.GetProperty("classification").GetProperty("source").GetString());
+
+        var result = await client.WaitResultAsync(accepted.GetProperty("request_id").GetGuid());
+        Assert.True(result.GetProperty("status").GetString() == "completed", result.GetRawText());
+        Assert.Equal("F1:I3", result.GetProperty("result").GetProperty("output_range").GetString());
+    }
+
+    [Fact]
     public async Task An_answer_without_json_fails_as_unparseable_and_only_the_admin_sees_the_raw_text()
     {
         const string refusal = "Извините, не могу помочь с этим запросом. Попробуйте переформулировать.";
