@@ -105,6 +105,33 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     }
 
     [Fact]
+    public async Task A_chatty_fenced_classification_with_a_display_name_and_a_percentage_is_still_the_models_choice()
+    {
+        Fake.Responder = request => IsClassifierCall(request)
+            ? FakeReply.Text("""
+                Понял задачу. Вот классификация:
+                ```json
+                {"category": "Построить диаграмму", "confidence": "85%", "text_content": "Построю диаграмму продаж.", "required_table_info": {"needs_column_headers": true, "needs_cell_values": true}}
+                ```
+                """)
+            : FakeReply.Text(ChartAnswer);
+        await using var app = CreateApp();
+        var client = app.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/ai/process", new { query_text = "Сделай анализ продаж, чтобы было видно разницу", input_range = "A1:D3", input_data = Sales });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("data-chart", accepted.GetProperty("category").GetString());
+        var classification = accepted.GetProperty("classification");
+        Assert.Equal("model", classification.GetProperty("source").GetString());
+        Assert.Equal(0.85, classification.GetProperty("confidence").GetDouble());
+
+        var result = await client.WaitResultAsync(accepted.GetProperty("request_id").GetGuid());
+        Assert.True(result.GetProperty("status").GetString() == "completed", result.GetRawText());
+        Assert.Equal("bar", result.GetProperty("result").GetProperty("chart").GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task A_garbage_classification_falls_back_to_keywords_and_the_request_still_completes()
     {
         Fake.Responder = request => IsClassifierCall(request)
