@@ -264,7 +264,10 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
 
     private static double Round(double value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
     private static string Show(double value) => Round(value).ToString("0.##", CultureInfo.GetCultureInfo("ru-RU"));
-    private static JsonElement Cell<T>(T value) => JsonSerializer.SerializeToElement(value, GigaOfficeJson.Options);
+    /// <summary>A figure that overflowed (a sum of values near 1e308) has no JSON form; its cell stays empty.</summary>
+    private static JsonElement Cell<T>(T value) => value is double d && !double.IsFinite(d)
+        ? JsonSerializer.SerializeToElement<double?>(null, GigaOfficeJson.Options)
+        : JsonSerializer.SerializeToElement(value, GigaOfficeJson.Options);
 
     /// <summary>The request's table with its header row told apart and its place on the sheet.</summary>
     private sealed class Table
@@ -305,7 +308,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
         {
             JsonValueKind.Number => cell.GetDouble(),
             JsonValueKind.String when cell.GetString() is { Length: > 0 } s && !s.StartsWith('=')
-                && double.TryParse(s.Replace(" ", "").Replace("\u00a0", "").Replace(',', '.'), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) => v,
+                && double.TryParse(s.Replace(" ", "").Replace("\u00a0", "").Replace(',', '.'), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) => v,
             _ => null,
         };
     }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 
 namespace GigaOffice.Infrastructure;
 
@@ -68,4 +70,31 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     private static string Describe(JsonException json) =>
         json.Path is null or "$" ? "тело запроса не является JSON-объектом." : $"поле {FieldOf(json.Path)} имеет неверный тип или формат.";
+}
+
+/// <summary>
+/// Writes problem+json whatever the request's Accept header says. The framework's writer
+/// declines clients that do not ask for JSON (Accept: application/xml, text/html), which left
+/// them an empty 400 or a text/plain status line instead of the field that was wrong.
+/// </summary>
+public sealed class ProblemJsonWriter(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var http = context.HttpContext;
+        var problem = context.ProblemDetails;
+        problem.Status ??= http.Response.StatusCode;
+        problem.Title ??= ReasonPhrases.GetReasonPhrase(problem.Status.Value);
+        problem.Type ??= problem.Status switch
+        {
+            >= 400 and <= 417 and var s => $"https://tools.ietf.org/html/rfc9110#section-15.5.{s - 399}",
+            >= 500 and <= 505 and var s => $"https://tools.ietf.org/html/rfc9110#section-15.6.{s - 499}",
+            _ => null,
+        };
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        var serializer = json.Value.SerializerOptions;
+        return new ValueTask(http.Response.WriteAsJsonAsync(problem, serializer.GetTypeInfo(problem.GetType()), "application/problem+json", http.RequestAborted));
+    }
 }

@@ -52,11 +52,13 @@ public static class ServiceSetup
         services.AddScoped<RequestIntake>();
 
         services.AddSingleton<ProcessRequestValidator>();
+        services.AddSingleton<AcceptedRequestWriter>();
         services.AddSingleton<RequestProcessor>();
         services.AddRequestQueue(configuration, worker);
 
         services.AddGigaOfficeHealthChecks();
         services.AddProblemDetails();
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => GigaOfficeJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -71,7 +73,11 @@ public static class ServiceSetup
         builder.WebHost.UseUrls($"http://{server.Host}:{server.Port}");
     }
 
-    /// <summary>Refuses bodies over the limit before they are read (Content-Length), and caps streamed ones.</summary>
+    /// <summary>
+    /// Refuses bodies over the limit before they are read (Content-Length), and caps streamed ones.
+    /// Also refuses a charset no decoder exists for: the JSON reader would throw an
+    /// InvalidOperationException for it, which is the client's error, not a 500.
+    /// </summary>
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app)
     {
         var limit = app.ApplicationServices.GetRequiredService<IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes;
@@ -79,17 +85,43 @@ public static class ServiceSetup
         {
             if (http.Request.ContentLength > limit)
             {
-                http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = { Status = 413, Title = "Тело запроса слишком большое", Detail = $"Не больше {limit} байт." },
-                });
+                await WriteProblemAsync(http, 413, "Тело запроса слишком большое", $"Не больше {limit} байт.");
+                return;
+            }
+            if (HasUnknownCharset(http.Request.ContentType))
+            {
+                await WriteProblemAsync(http, 415, "Неизвестная кодировка тела запроса", "Отправляйте JSON в UTF-8: Content-Type: application/json; charset=utf-8.");
                 return;
             }
             if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
                 feature.MaxRequestBodySize = limit;
             await next(http);
         });
+    }
+
+    private static Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
+    }
+
+    private static bool HasUnknownCharset(string? contentType)
+    {
+        if (contentType is null || !Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)) return false;
+        var charset = media.Charset;
+        if (charset.Length == 0 || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)) return false;
+        try
+        {
+            System.Text.Encoding.GetEncoding(charset.ToString());
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
     }
 }

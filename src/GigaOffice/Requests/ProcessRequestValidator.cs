@@ -77,14 +77,34 @@ public sealed class ProcessRequestValidator(IOptions<RequestLimitsOptions> limit
                     case JsonValueKind.Object or JsonValueKind.Array:
                         errors[cellField] = ["Ячейка может быть строкой, числом, логическим значением или null."];
                         return;
-                    case JsonValueKind.String when cell.GetString()!.Length > _limits.MaxCellLength:
-                        errors[cellField] = [$"Ячейка длиннее {_limits.MaxCellLength} символов."];
+                    case JsonValueKind.Number when !cell.TryGetDouble(out var number) || !double.IsFinite(number):
+                        errors[cellField] = ["Число вне диапазона, который может хранить таблица (до ±1,79·10^308)."];
                         return;
+                    case JsonValueKind.String:
+                        var length = TextLength(cell);
+                        if (length is null)
+                        {
+                            errors[cellField] = ["Ячейка содержит неверный текст: непарный суррогат UTF-16 (\\uD800–\\uDFFF)."];
+                            return;
+                        }
+                        if (length > _limits.MaxCellLength)
+                        {
+                            errors[cellField] = [$"Ячейка длиннее {_limits.MaxCellLength} символов."];
+                            return;
+                        }
+                        break;
                 }
                 column++;
             }
             index++;
         }
+    }
+
+    /// <summary>Null when the JSON string escapes a lone surrogate, which no .NET string can hold.</summary>
+    private static int? TextLength(JsonElement cell)
+    {
+        try { return cell.GetString()!.Length; }
+        catch (InvalidOperationException) { return null; }
     }
 
     private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";

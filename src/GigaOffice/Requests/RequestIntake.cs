@@ -17,7 +17,7 @@ public sealed record IntakeResult(AiRequest? Request, Classification? Classifica
 /// <summary>
 /// Accepts a request for both APIs: resolves or classifies its category, stores it, queues it.
 /// </summary>
-public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, GigaOfficeDbContext db, IRequestQueue queue, TimeProvider time, GigaOfficeMetrics metrics)
+public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, AcceptedRequestWriter writer, IRequestQueue queue, TimeProvider time, GigaOfficeMetrics metrics)
 {
     public async Task<IntakeResult> SubmitAsync(IntakeRequest input, string correlationId, Guid? clientKeyId, CancellationToken cancellationToken)
     {
@@ -60,8 +60,9 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             ClientKeyId = clientKeyId,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
-        db.Requests.Add(request);
-        await db.SaveChangesAsync(cancellationToken);
+        // Committed together with concurrent accepts (group commit); not cancelled with the client,
+        // so that a committed row is always announced below.
+        await writer.SaveAsync(request);
         // After the commit: if this notice is lost, the recovery sweep finds the queued row.
         await queue.PublishAsync(request.Id, CancellationToken.None);
         metrics.RequestAccepted(category.Name);

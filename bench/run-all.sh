@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Every measurement of docs/BENCHMARKS.md in sequence; each script's summary lines are collected
+# in $RESULTS (default /tmp/gigaoffice-bench-results), full outputs next to it.
+#   bench/run-all.sh                 # embedded default, then PostgreSQL (+ Kafka when present)
+#   ONLY="accept e2e" bench/run-all.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+RESULTS=${RESULTS:-/tmp/gigaoffice-bench-results}
+mkdir -p "$RESULTS"
+build_all
+export NO_BUILD=1
+PG_BACKEND=$(has_kafka_queue && echo postgres-kafka || echo postgres)
+
+step() {
+  local name=$1; shift
+  case " ${ONLY:-$name} " in *" $name "*|*" ${name%%-*} "*) ;; *) return 0 ;; esac
+  log "== $name: $*"
+  env "$@" >"$RESULTS/$name.txt" 2>&1
+  echo "$name (exit $?): $(grep -E '^(==|[a-z_]+=|lost=|PENDING)' "$RESULTS/$name.txt" | tail -3 | tr '\n' ' ')" | tee -a "$RESULTS/summary.txt"
+}
+
+step accept-sqlite DRYRUN_DELAY_MS=300 bash bench/run-accept.sh
+step rate-sqlite DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
+step e2e-sqlite bash bench/run-e2e.sh
+step drill-kill-single MODE=single bash bench/drill-kill-worker.sh
+step drill-kill-split MODE=split bash bench/drill-kill-worker.sh
+step accept-pg BACKEND=$PG_BACKEND DRYRUN_DELAY_MS=300 bash bench/run-accept.sh
+step rate-pg BACKEND=$PG_BACKEND DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
+step e2e-pg BACKEND=$PG_BACKEND bash bench/run-e2e.sh
+step drill-pg-restart BACKEND=$PG_BACKEND bash bench/drill-postgres-restart.sh
+step drill-broker bash bench/drill-broker-outage.sh
+step drill-gigachat bash bench/drill-gigachat-outage.sh
+step quota-sqlite MINUTES=4 bash bench/run-quota.sh
+step accept-sqlite-api SERVICE_ROLE=api bash bench/run-accept.sh
+step accept-pg-api BACKEND=$PG_BACKEND SERVICE_ROLE=api bash bench/run-accept.sh
+step e2e-sqlite-c32 WORKER_CONCURRENCY=32 bash bench/run-e2e.sh
+step memory-sqlite RATE=300 bash bench/run-memory.sh

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End to end: a backlog of requests through the workers to an upstream answering in LATENCY_MS,
+# with no quota limit. Reports completions/s against what WORKER_CONCURRENCY allows
+# (concurrency / latency), and the worker's own time per request (total minus the upstream wait).
+#   bench/run-e2e.sh                                  # 3 runs, concurrency 4, 300 ms
+#   WORKER_CONCURRENCY=32 bench/run-e2e.sh
+#   UPSTREAM=dryrun bench/run-e2e.sh                  # dry-run model with a 300 ms delay instead
+# UPSTREAM=fake (default when the service has the cloud mode) runs tests/FakeGigaChat over HTTPS.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+RUNS=${RUNS:-3} LATENCY_MS=${LATENCY_MS:-300} WORKER_CONCURRENCY=${WORKER_CONCURRENCY:-4}
+ALLOWED=$(awk -v c="$WORKER_CONCURRENCY" -v l="$LATENCY_MS" 'BEGIN { printf "%.2f", c * 1000 / l }')
+REQUESTS=${REQUESTS:-$(awk -v a="$ALLOWED" 'BEGIN { n = int(a * 30); print (n < 200 ? 200 : n) }')}
+
+UPSTREAM=${UPSTREAM:-$(has_cloud_mode && echo fake || echo dryrun)}
+
+prepare
+
+if [ "$UPSTREAM" = fake ]; then
+  start_fake "$LATENCY_MS"
+  upstream_env=("${FAKE_ENV[@]}")
+else
+  upstream_env=(GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRUN_DELAY_MS="$LATENCY_MS")
+fi
+
+# overhead_ms: per completed request, "processing" (claim to result ready, as the service
+# measures it) and "path" (claim time to completion time) minus the upstream wait, in ms.
+overhead_values() {
+  local kind=$1
+  if [ "${BACKEND:-sqlite}" = sqlite ]; then
+    local expr="ProcessingMs - GigaChatMs"
+    [ "$kind" = path ] && expr="(julianday(CompletedAt) - julianday(StartedAt)) * 86400000.0 - GigaChatMs"
+    sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT $expr FROM ai_requests WHERE Status = 'completed' AND CreatedAt > '$MEASURED_SINCE';"
+  else
+    local expr='"ProcessingMs" - "GigaChatMs"'
+    [ "$kind" = path ] && expr='extract(epoch from "CompletedAt" - "StartedAt") * 1000 - "GigaChatMs"'
+    psql_app "SELECT $expr FROM ai_requests WHERE \"Status\" = 'completed' AND \"CreatedAt\" > '$MEASURED_SINCE';"
+  fi
+}
+percentiles() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } i50 = int(NR * 0.5 + 0.999); i99 = int(NR * 0.99 + 0.999); printf "p50=%.3f p99=%.3f max=%.3f n=%d", a[i50], a[i99], a[NR], NR }'; }
+
+rows=$(mktemp)
+echo "upstream: $UPSTREAM, latency ${LATENCY_MS} ms, worker concurrency $WORKER_CONCURRENCY -> allowed ${ALLOWED}/s; $REQUESTS requests per run"
+for run in $(seq 1 "$RUNS"); do
+  start_service "$(free_port)" "${upstream_env[@]}" WORKER_CONCURRENCY="$WORKER_CONCURRENCY"
+  # Warm-up (JIT, connections, the token): 4 batches of requests, not counted.
+  loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests $((WORKER_CONCURRENCY * 4)) --connections 32 >/dev/null
+  MEASURED_SINCE=$(date -u '+%Y-%m-%d %H:%M:%S.%N')
+  out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32)
+  hwm=$(hwm_kb "$SERVICE_PID")
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  processing=$(overhead_values processing | percentiles)
+  path=$(overhead_values path | percentiles)
+  stop_service
+  echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
+  rate=$(echo "$out" | field completions_per_s)
+  echo "run $run: $rate completions/s ($(awk -v r="$rate" -v a="$ALLOWED" 'BEGIN { printf "%.1f", 100 * r / a }')% of $ALLOWED), failed $(echo "$out" | field failed), peak RSS $(mb "$hwm") MB, load $load"
+  echo "  worker overhead ms, processing minus upstream: $processing"
+  echo "  worker overhead ms, claim to completion minus upstream: $path"
+  echo "$rate $(echo "$processing" | sed 's/.*p99=\([0-9.]*\).*/\1/') $(echo "$path" | sed 's/.*p99=\([0-9.]*\).*/\1/') $(echo "$out" | field failed) $hwm $load" >>"$rows"
+  [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
+done
+rate=$(cut -d' ' -f1 "$rows" | median)
+echo "== e2e (upstream $UPSTREAM ${LATENCY_MS} ms, concurrency $WORKER_CONCURRENCY, backend ${BACKEND:-sqlite}), medians of $RUNS runs =="
+echo "completions_per_s=$rate allowed_per_s=$ALLOWED ratio_pct=$(awk -v r="$rate" -v a="$ALLOWED" 'BEGIN { printf "%.1f", 100 * r / a }')" \
+     "overhead_processing_p99_ms=$(cut -d' ' -f2 "$rows" | median) overhead_path_p99_ms=$(cut -d' ' -f3 "$rows" | median)" \
+     "failed_total=$(awk '{ s += $4 } END { print s }' "$rows") peak_rss_mb_max=$(mb "$(cut -d' ' -f5 "$rows" | sort -n | tail -1)") load_avg_median=$(cut -d' ' -f6 "$rows" | median)"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Memory over a long run: open-loop accepting at RATE for MINUTES (workers processing alongside),
+# RSS sampled every 5 s. Reports the peak (VmHWM) and whether RSS stays flat after warm-up:
+# spread = (max - min) / min over the samples after the first WARMUP_S seconds, and drift =
+# mean of the last minute against the mean of the first minute after warm-up.
+#   bench/run-memory.sh                       # 500 req/s, 10 minutes, embedded default
+#   MINUTES=3 RATE=300 bench/run-memory.sh
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+RATE=${RATE:-500} MINUTES=${MINUTES:-10} WARMUP_S=${WARMUP_S:-60}
+
+prepare
+start_service "$(free_port)" "${ROLE_ENV[@]}"
+samples=$SERVICE_DIR/rss.txt
+sample_rss "$SERVICE_PID" "$samples" 5 &
+out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections 64 --duration $((MINUTES * 60)) --warmup 0)
+hwm=$(hwm_kb "$SERVICE_PID")
+load=$(cut -d' ' -f1 /proc/loadavg)
+backlog=$(curl -s "http://127.0.0.1:$SERVICE_PORT/api/health" | grep -o '"depth":"[0-9]*"' | head -1 || true)
+stop_service
+echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
+echo "RSS samples (seconds, MB), every minute:"
+awk '$1 % 60 < 5 { printf "  %4d s  %6.1f MB\n", $1, $2 / 1024 }' "$samples"
+awk -v w="$WARMUP_S" -v hwm="$hwm" -v load="$load" -v backlog="$backlog" '
+  $1 >= w { n++; v[n] = $2; t[n] = $1; if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2 }
+  END {
+    if (n == 0) { print "no samples after warm-up"; exit 1 }
+    for (i = 1; i <= n; i++) { if (t[i] < w + 60) { a += v[i]; na++ } if (t[i] > t[n] - 60) { b += v[i]; nb++ } }
+    printf "== memory (%s), RSS after %d s warm-up ==\n", "open loop", w
+    printf "peak_rss_mb=%.0f rss_min_mb=%.1f rss_max_mb=%.1f spread_pct=%.1f drift_pct=%.1f samples=%d queue=%s load_avg=%s\n",
+      hwm / 1024, min / 1024, max / 1024, 100 * (max - min) / min, 100 * (b / nb - a / na) / (a / na), n, backlog, load
+  }' "$samples"
