@@ -1,4 +1,5 @@
 using GigaOffice.Configuration;
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.Feedback;
 using GigaOffice.Health;
@@ -6,13 +7,18 @@ using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
+using GigaOffice.Retention;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddGigaOfficeConfiguration(args);
 builder.AddGigaOfficeLogging();
 builder.UseGigaOfficeUrls();
+builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: Type=notify)
 builder.AddGigaOfficeServices();
+builder.AddClientAccess();
+builder.AddGigaOfficeTelemetry();
+builder.AddGigaOfficeRetention();
 
 var app = builder.Build();
 
@@ -24,22 +30,36 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 
+// `GigaOffice keys create|list|revoke`: client API keys, then exit.
+if (args.FirstOrDefault() == "keys")
+{
+    Environment.ExitCode = await ClientKeyCommands.RunAsync(app.Services, args[1..], Console.Out);
+    return;
+}
+
+app.UseCorrelationId();
+app.UseGigaOfficeRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestBodyLimit();
 
-app.MapHealth();
 // A worker-only instance (SERVICE_ROLE=worker) answers health probes and nothing else.
-if (app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi)
+var runsApi = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi;
+if (runsApi) app.MapApiDocs(); // before client authentication: the docs are public
+app.UseClientAccess();
+
+app.MapHealth();
+if (runsApi)
 {
-    app.MapApiDocs();
     app.MapRequests();
     app.MapStructuredRequests();
     app.MapFeedback();
     app.MapPrompts();
     app.MapPromptAdmin();
+    app.MapClientKeyAdmin();
     app.MapUsageMetrics();
 }
+app.MapPrometheusMetrics();
 
 app.Run();
 

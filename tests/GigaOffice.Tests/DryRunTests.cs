@@ -19,7 +19,7 @@ public abstract class DryRunTests<TBackend>(BackendApp<TBackend> fixture) : ICla
     [InlineData("spreadsheet-generation", "table")]
     [InlineData("spreadsheet-transformation", "table")]
     [InlineData("spreadsheet-search", "table")]
-    [InlineData("spreadsheet-formatting", "table")]
+    [InlineData("spreadsheet-formatting", "styles")]
     [InlineData("data-chart", "chart")]
     [InlineData("data-histogram", "chart")]
     [InlineData("spreadsheet-assistance", "text")]
@@ -34,6 +34,9 @@ public abstract class DryRunTests<TBackend>(BackendApp<TBackend> fixture) : ICla
             case "table":
                 Assert.True(answer.GetProperty("table").GetArrayLength() > 0);
                 Assert.Matches("^[A-Z]+[0-9]+(:[A-Z]+[0-9]+)?$", answer.GetProperty("output_range").GetString());
+                break;
+            case "styles":
+                Assert.True(answer.GetProperty("styles").GetArrayLength() > 0);
                 break;
             case "chart":
                 Assert.False(string.IsNullOrEmpty(answer.GetProperty("chart").GetProperty("type").GetString()));

@@ -111,7 +111,7 @@ public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : I
         var components = health.GetProperty("components");
         Assert.Equal(fixture.Backend.DatabaseProvider, components.GetProperty("database").GetProperty("data").GetProperty("provider").GetString());
         Assert.Equal(fixture.Backend.QueueKind, components.GetProperty("queue").GetProperty("description").GetString());
-        Assert.Equal("dryrun", components.GetProperty("gigachat").GetProperty("description").GetString());
+        Assert.Equal("dryrun", components.GetProperty("gigachat").GetProperty("data").GetProperty("mode").GetString());
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/live")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/health/ready")).StatusCode);
     }

@@ -132,3 +132,39 @@ public sealed class ClassifierOptions
     /// <summary>How long <c>/api/ai/process</c> waits for the model's classification before using the keyword classifier.</summary>
     public double TimeoutSeconds { get; set; } = 15;
 }
+
+/// <summary>Client authentication (<c>AUTH_MODE</c>): auto, required or off.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+    /// <summary>auto: keys are required unless the service listens on loopback addresses only.</summary>
+    public string Mode { get; set; } = "auto";
+}
+
+/// <summary>Browser origins allowed to call the API (<c>CORS_ALLOWED_ORIGINS</c>, comma-separated).</summary>
+public sealed class CorsOptions
+{
+    public const string Section = "Cors";
+    public string? AllowedOrigins { get; set; }
+
+    public string[] Origins => (AllowedOrigins ?? "")
+        .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        .Select(o => o.TrimEnd('/')).ToArray();
+}
+
+/// <summary>How long requests, results and log files are kept (<c>RETENTION_DAYS</c>; 0 keeps them forever).</summary>
+public sealed class RetentionOptions
+{
+    public const string Section = "Retention";
+    public int Days { get; set; } = 90;
+    public int IntervalMinutes { get; set; } = 60;
+}
+
+/// <summary>OpenTelemetry trace export; off unless an OTLP endpoint is set.</summary>
+public sealed class TelemetryOptions
+{
+    public const string Section = "Telemetry";
+    public string? OtlpEndpoint { get; set; }
+    /// <summary>grpc (default) or http/protobuf.</summary>
+    public string? OtlpProtocol { get; set; }
+}

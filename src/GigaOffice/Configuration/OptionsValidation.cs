@@ -59,3 +59,44 @@ public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IV
             ? ValidateOptionsResult.Fail("CLASSIFIER_TIMEOUT_SECONDS must be between 1 and 120 seconds.")
             : ValidateOptionsResult.Success;
 }
+
+public sealed class OperationsOptionsValidation :
+    IValidateOptions<AuthOptions>, IValidateOptions<CorsOptions>,
+    IValidateOptions<RetentionOptions>, IValidateOptions<TelemetryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions o) =>
+        o.Mode.Trim().ToLowerInvariant() is "auto" or "required" or "off"
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"AUTH_MODE=\"{o.Mode}\" is not one of auto, required, off.");
+
+    public ValidateOptionsResult Validate(string? name, CorsOptions o)
+    {
+        var errors = new List<string>();
+        foreach (var origin in o.Origins)
+        {
+            if (origin == "*")
+                errors.Add("CORS_ALLOWED_ORIGINS must list origins (such as https://office.example.com); \"*\" is not accepted.");
+            else if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/")
+                errors.Add($"CORS_ALLOWED_ORIGINS: \"{origin}\" is not an origin like https://office.example.com (scheme, host and optional port, no path).");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, RetentionOptions o)
+    {
+        var errors = new List<string>();
+        if (o.Days < 0) errors.Add("RETENTION_DAYS must be 0 (keep forever) or a number of days.");
+        if (o.IntervalMinutes < 1) errors.Add("Retention:IntervalMinutes must be at least 1.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, TelemetryOptions o)
+    {
+        var errors = new List<string>();
+        if (!string.IsNullOrWhiteSpace(o.OtlpEndpoint) && !Uri.TryCreate(o.OtlpEndpoint, UriKind.Absolute, out _))
+            errors.Add($"OTEL_EXPORTER_OTLP_ENDPOINT=\"{o.OtlpEndpoint}\" is not an absolute URL such as http://collector:4317.");
+        if (!string.IsNullOrWhiteSpace(o.OtlpProtocol) && o.OtlpProtocol.Trim() is not ("grpc" or "http/protobuf"))
+            errors.Add($"OTEL_EXPORTER_OTLP_PROTOCOL=\"{o.OtlpProtocol}\" is not one of grpc, http/protobuf.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

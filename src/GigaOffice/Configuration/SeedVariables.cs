@@ -68,6 +68,13 @@ public static class SeedVariables
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",
         ["WORKER_RECOVERY_INTERVAL_SECONDS"] = "Worker:RecoveryIntervalSeconds",
+
+        ["AUTH_MODE"] = "Auth:Mode",
+        ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
+        ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
+        ["RETENTION_DAYS"] = "Retention:Days",
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "Telemetry:OtlpProtocol",
     };
 
     /// <summary>Environment variable that sets a configuration key, for messages to admins.</summary>

@@ -24,6 +24,8 @@ public sealed class AiRequest
     /// <summary>The table as sent, JSON array of rows.</summary>
     public string? InputDataJson { get; set; }
     public string? CorrelationId { get; set; }
+    /// <summary>The client key that sent it; null when the service runs without authentication.</summary>
+    public Guid? ClientKeyId { get; set; }
 
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
@@ -141,4 +143,23 @@ public sealed class GigaChatQuotaGrant
     public long Id { get; set; }
     /// <summary>Unix milliseconds: plain numbers compare alike on SQLite and PostgreSQL.</summary>
     public long GrantedAtMs { get; set; }
+}
+
+/// <summary>
+/// A client's API key. Only its SHA-256 is stored: the key has 256 random bits, so a fast hash
+/// is as safe as a password hash here and allows a direct lookup.
+/// </summary>
+public sealed class ClientKey
+{
+    public Guid Id { get; set; }
+    public string Name { get; set; } = "";
+    /// <summary>The key's first characters, so an admin can tell keys apart in a list; not enough to use it.</summary>
+    public string Prefix { get; set; } = "";
+    /// <summary>Lower-case hex SHA-256 of the whole key.</summary>
+    public string KeyHash { get; set; } = "";
+    public int RequestsPerMinute { get; set; }
+    /// <summary>Tokens the key may spend per UTC day; 0 means no budget.</summary>
+    public long DailyTokenBudget { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? RevokedAt { get; set; }
 }

@@ -15,6 +15,7 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<GigaChatQuotaGrant> QuotaGrants => Set<GigaChatQuotaGrant>();
     public DbSet<RequestFeedback> Feedback => Set<RequestFeedback>();
     public DbSet<PromptCategoryVersion> CategoryVersions => Set<PromptCategoryVersion>();
+    public DbSet<ClientKey> ClientKeys => Set<ClientKey>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -44,6 +45,8 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.Property(r => r.CorrelationId).HasMaxLength(64);
             e.HasIndex(r => new { r.Status, r.CreatedAt });
             e.HasIndex(r => r.CreatedAt);
+            // Per-client reads and the daily token budget look a client's requests up by time.
+            e.HasIndex(r => new { r.ClientKeyId, r.CreatedAt });
             // The outbox relay's query: only the few rows still waiting for publication.
             e.HasIndex(r => r.CreatedAt, "IX_ai_requests_unpublished")
                 .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
@@ -64,6 +67,14 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.ToTable("prompt_category_versions");
             e.HasIndex(v => new { v.CategoryId, v.Version }).IsUnique();
             e.Property(v => v.Source).HasMaxLength(16);
+        });
+        model.Entity<ClientKey>(e =>
+        {
+            e.ToTable("client_keys");
+            e.Property(k => k.Name).HasMaxLength(100);
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.Property(k => k.KeyHash).HasMaxLength(64);
+            e.HasIndex(k => k.KeyHash).IsUnique();
         });
         model.Entity<PromptCategory>(e =>
         {

@@ -1,3 +1,4 @@
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,7 @@ public static class FeedbackEndpoints
     }
 
     internal static async Task<Results<Created<FeedbackResponse>, Ok<FeedbackResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> SubmitAsync(
-        FeedbackRequest body, GigaOfficeDbContext db, DatabaseReadiness database, TimeProvider time, CancellationToken ct)
+        FeedbackRequest body, GigaOfficeDbContext db, DatabaseReadiness database, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!Guid.TryParse(body.RequestId, out var id)) errors["request_id"] = ["Идентификатор запроса должен быть UUID."];
@@ -40,7 +41,7 @@ public static class FeedbackEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
         if (!database.IsReady) return Problems.DatabaseUnavailable();
 
-        var request = await db.Requests.AsNoTracking().Where(r => r.Id == id)
+        var request = await db.Requests.AsNoTracking().ForClient(http).Where(r => r.Id == id)
             .Select(r => new { r.Status, r.Category, r.PromptVersion }).FirstOrDefaultAsync(ct);
         if (request is null)
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Запрос не найден", Detail = $"Запроса {id} нет." });

@@ -74,18 +74,44 @@ public static partial class CellRepairs
         var parts = SplitLiterals(formula);
         var russianLocale = parts.Any(p => !p.Literal && p.Text.Contains(';'));
         var result = new StringBuilder(formula.Length);
+        var depth = 0;
         foreach (var (text, literal) in parts)
         {
             if (literal) { result.Append(text); continue; }
             var code = FunctionPattern.Replace(text, m => FunctionMap[m.Value]);
-            if (russianLocale)
-                code = DecimalComma().Replace(code, "$1.$2").Replace(';', ',');
+            code = russianLocale
+                ? DecimalComma().Replace(code, "$1.$2").Replace(';', ',')
+                : TopLevelDecimalCommas(code, ref depth);
             result.Append(code);
         }
         return result.ToString();
     }
 
-    [GeneratedRegex(@"(?<![A-Za-z$])(\d+),(\d+)")]
+    /// <summary>
+    /// Outside all parentheses a comma cannot separate arguments, so "=B2*0,5" has a decimal comma
+    /// even without ';' to reveal the Russian locale. Inside parentheses "1,5" stays: it may be two arguments.
+    /// </summary>
+    private static string TopLevelDecimalCommas(string code, ref int depth)
+    {
+        var result = new StringBuilder(code.Length);
+        var run = new StringBuilder();
+        foreach (var ch in code)
+        {
+            if (ch is '(' or ')')
+            {
+                result.Append(depth == 0 ? DecimalComma().Replace(run.ToString(), "$1.$2") : run.ToString());
+                run.Clear();
+                depth = Math.Max(0, depth + (ch == '(' ? 1 : -1));
+                result.Append(ch);
+                continue;
+            }
+            run.Append(ch);
+        }
+        result.Append(depth == 0 ? DecimalComma().Replace(run.ToString(), "$1.$2") : run.ToString());
+        return result.ToString();
+    }
+
+    [GeneratedRegex(@"(?<![A-Za-z$\d])(\d+),(\d+)")]
     private static partial Regex DecimalComma();
 
     private static List<(string Text, bool Literal)> SplitLiterals(string formula)

@@ -59,7 +59,8 @@ public static class HealthEndpoints
 {
     private static readonly string Version = typeof(HealthEndpoints).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-    private static readonly DateTime StartedAt = DateTime.UtcNow;
+    // The process start, not the first health request: a static field would start counting only when first read.
+    private static readonly DateTime StartedAt = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
     public static IServiceCollection AddGigaOfficeHealthChecks(this IServiceCollection services)
     {
@@ -72,10 +73,10 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей");
+        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей").AllowAnonymous();
         // For orchestrators: alive = the process answers; ready = it can take requests.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
         return app;
     }
 

@@ -6,8 +6,6 @@ using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using GigaOffice.Requests;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 
 namespace GigaOffice.Infrastructure;
 
@@ -65,35 +63,6 @@ public static class ServiceSetup
         services.ConfigureHttpJsonOptions(o => GigaOfficeJson.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddGigaOfficeOpenApi();
-    }
-
-    public static void AddGigaOfficeLogging(this WebApplicationBuilder builder)
-    {
-        var level = (builder.Configuration["Logging:Level"] ?? "info").Trim().ToLowerInvariant() switch
-        {
-            "trace" or "verbose" => LogEventLevel.Verbose,
-            "debug" => LogEventLevel.Debug,
-            "warning" or "warn" => LogEventLevel.Warning,
-            "error" => LogEventLevel.Error,
-            "critical" or "fatal" => LogEventLevel.Fatal,
-            _ => LogEventLevel.Information,
-        };
-        var directory = Path.GetFullPath(builder.Configuration["Logging:Directory"] ?? "logs", builder.Environment.ContentRootPath);
-        var toFile = builder.Configuration.GetValue("Logging:File", true);
-        builder.Services.AddSerilog(log =>
-        {
-            log.MinimumLevel.Is(level)
-                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
-                .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
-                // Every GigaChat call would log five lines; failures and retries still show as warnings.
-                .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
-                .MinimumLevel.Override("Polly", LogEventLevel.Warning)
-                .Enrich.FromLogContext()
-                .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-            if (toFile)
-                log.WriteTo.File(Path.Combine(directory, "gigaoffice.log"), rollingInterval: RollingInterval.Day,
-                    retainedFileCountLimit: 14, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-        });
     }
 
     /// <summary>Listens on HOST:PORT (localhost:8000) unless ASPNETCORE_URLS or --urls says otherwise.</summary>

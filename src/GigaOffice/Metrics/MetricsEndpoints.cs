@@ -1,3 +1,4 @@
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,7 +43,7 @@ public static class MetricsEndpoints
     }
 
     internal static async Task<Results<Ok<MetricsSummary>, ValidationProblem>> SummaryAsync(
-        GigaOfficeDbContext db, IRequestQueue queue, TimeProvider time, string? period, DateTime? from, DateTime? to, CancellationToken ct)
+        GigaOfficeDbContext db, IRequestQueue queue, TimeProvider time, HttpContext http, string? period, DateTime? from, DateTime? to, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         DateTime? start = period?.Trim().ToLowerInvariant() switch
@@ -62,7 +63,8 @@ public static class MetricsEndpoints
         if (start > end)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["Начало периода позже его конца."] });
 
-        var scope = db.Requests.AsNoTracking().Where(r => r.CreatedAt <= end);
+        // A client sees its own usage; without authentication the summary covers everyone.
+        var scope = db.Requests.AsNoTracking().ForClient(http).Where(r => r.CreatedAt <= end);
         if (start is { } s) scope = scope.Where(r => r.CreatedAt >= s);
 
         var groups = await scope.GroupBy(r => new { r.Category, r.Status }).Select(g => new { g.Key.Category, g.Key.Status, Count = g.Count() }).ToListAsync(ct);

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
 using GigaOffice.Prompts;
 using GigaOffice.Infrastructure;
+using GigaOffice.Metrics;
 using GigaOffice.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -16,7 +18,7 @@ public static class RequestEndpoints
     {
         var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ");
 
-        group.MapPost("/process", ProcessAsync)
+        group.MapPost("/process", ProcessAsync).WithClientLimits()
             .WithSummary("Принять запрос на обработку")
             .WithDescription("Проверяет запрос, сохраняет его и ставит в очередь. Ответ приходит сразу с request_id; результат — через /api/ai/status и /api/ai/result.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -37,7 +39,7 @@ public static class RequestEndpoints
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
         if (!database.IsReady) return Problems.DatabaseUnavailable();
         var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, body.InputRange, body.Category, body.InputData, null),
-            http.TraceIdentifier, cancellationToken);
+            http.TraceIdentifier, http.GetClient()?.Id, cancellationToken);
         if (result.CategoryError is { } categoryError)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [categoryError] }, title: "Запрос не прошёл проверку");
         return Accepted(result, "/api/ai");
@@ -53,10 +55,10 @@ public static class RequestEndpoints
     }
 
     internal static async Task<Results<Ok<RequestStatusResponse>, ProblemHttpResult, ValidationProblem>> StatusAsync(
-        string request_id, GigaOfficeDbContext db, CancellationToken cancellationToken)
+        string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
+        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         return TypedResults.Ok(new RequestStatusResponse(r.Id, r.Status, r.Category, r.CreatedAt, r.StartedAt, r.CompletedAt,
             r.Attempts, RequestError.Of(r), r.CorrelationId));
@@ -66,7 +68,7 @@ public static class RequestEndpoints
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
+        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
         if (r is null) return NotFound(id);
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return NotReady(r, http);
         return TypedResults.Ok(RequestResultResponse.Of(r));
@@ -76,7 +78,7 @@ public static class RequestEndpoints
     internal static async Task<(AiRequest? Request, IResult? Problem)> FinishedAsync(string requestId, GigaOfficeDbContext db, HttpContext http, CancellationToken ct)
     {
         if (!Guid.TryParse(requestId, out var id)) return (null, InvalidId());
-        var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
+        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, ct);
         if (r is null) return (null, NotFound(id));
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return (null, NotReady(r, http));
         return (r, null);

@@ -1,3 +1,4 @@
+using GigaOffice.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,9 +17,9 @@ public sealed record IntakeResult(AiRequest? Request, Classification? Classifica
 /// <summary>
 /// Accepts a request for both APIs: resolves or classifies its category, stores it, queues it.
 /// </summary>
-public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, AcceptedRequestWriter writer, IRequestQueue queue, TimeProvider time)
+public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, AcceptedRequestWriter writer, IRequestQueue queue, TimeProvider time, GigaOfficeMetrics metrics)
 {
-    public async Task<IntakeResult> SubmitAsync(IntakeRequest input, string correlationId, CancellationToken cancellationToken)
+    public async Task<IntakeResult> SubmitAsync(IntakeRequest input, string correlationId, Guid? clientKeyId, CancellationToken cancellationToken)
     {
         var snapshot = await prompts.GetAsync(cancellationToken);
         CategoryInfo category;
@@ -56,6 +57,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             InputDataJson = input.InputData is { ValueKind: JsonValueKind.Array } data ? JsonSerializer.Serialize(data, GigaOfficeJson.Options) : null,
             InputStylesJson = input.Styles is null ? null : JsonSerializer.Serialize(input.Styles, GigaOfficeJson.Options),
             CorrelationId = correlationId,
+            ClientKeyId = clientKeyId,
             CreatedAt = time.GetUtcNow().UtcDateTime,
         };
         // Committed together with concurrent accepts (group commit); not cancelled with the client,
@@ -63,6 +65,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
         await writer.SaveAsync(request);
         // After the commit: if this notice is lost, the recovery sweep finds the queued row.
         await queue.PublishAsync(request.Id, CancellationToken.None);
+        metrics.RequestAccepted(category.Name);
         return new IntakeResult(request, classification, null);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using GigaOffice.Configuration;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
+using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,7 @@ public sealed class RequestProcessor(
     IOptions<WorkerOptions> workerOptions,
     IOptions<ResultCacheOptions> cacheOptions,
     TimeProvider time,
+    GigaOfficeMetrics metrics,
     ILogger<RequestProcessor> logger)
 {
     private readonly WorkerOptions _worker = workerOptions.Value;
@@ -44,7 +46,12 @@ public sealed class RequestProcessor(
         var pending = await Claimable(db, now).AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
         if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
-        await quota.AcquireAsync(cancellationToken);
+        if (await quota.TryAcquireAsync(cancellationToken) is not null)
+        {
+            var waitStarted = Stopwatch.GetTimestamp();
+            await quota.AcquireAsync(cancellationToken);
+            metrics.QuotaWaited(Stopwatch.GetElapsedTime(waitStarted));
+        }
 
         // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
         now = TruncateToMicroseconds(time.GetUtcNow().UtcDateTime);
@@ -65,6 +72,8 @@ public sealed class RequestProcessor(
         var attempt = request.Attempts;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
+        using var activity = GigaOfficeMetrics.ActivitySource.StartActivity("ProcessRequest");
+        activity?.SetTag("gigaoffice.request_id", id).SetTag("gigaoffice.category", request.Category).SetTag("gigaoffice.attempt", attempt);
         try
         {
             var snapshot = await prompts.GetAsync(cancellationToken);
@@ -98,15 +107,16 @@ public sealed class RequestProcessor(
                 logger.LogWarning("Request {RequestId}: the model's answer is unusable ({Reason}: {Detail})", id, parsed.FailureKind, parsed.FailureReason);
             // The model has answered (and been paid): store it even if shutdown begins now.
             if (finishFailure is { } f)
-                return await FailAsync(db, id, attempt, leaseUntil, f.Item1, f.Item2, started, outcome);
+                return await FailAsync(db, id, attempt, leaseUntil, request.Category, f.Item1, f.Item2, started, outcome);
             if (parsed!.Answer is null)
-                return await FailAsync(db, id, attempt, leaseUntil, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome);
-            return await CompleteAsync(db, id, attempt, leaseUntil, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome);
+                return await FailAsync(db, id, attempt, leaseUntil, request.Category, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", started, outcome);
+            return await CompleteAsync(db, id, attempt, leaseUntil, request.Category, parsed.Answer with { DataTruncated = prompt.DataTruncated }, started, outcome);
         }
         catch (GigaChatException ex) when (ex.Transient && attempt < _worker.MaxAttempts && !cancellationToken.IsCancellationRequested)
         {
             var delay = ex.RetryAfter ?? Backoff(attempt);
             logger.LogWarning("Request {RequestId} attempt {Attempt} failed with {Code}; retrying in {Delay}", id, attempt, ex.Code, delay);
+            metrics.RetryScheduled(ex.Code);
             await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None);
             ScheduleRepublish(id, delay);
             return ProcessOutcome.Released;
@@ -114,7 +124,7 @@ public sealed class RequestProcessor(
         catch (GigaChatException ex)
         {
             logger.LogWarning("Request {RequestId} failed with {Code}", id, ex.Code);
-            return await FailAsync(db, id, attempt, leaseUntil, ex.Code, ex.UserMessage, started, null);
+            return await FailAsync(db, id, attempt, leaseUntil, request.Category, ex.Code, ex.UserMessage, started, null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -126,6 +136,7 @@ public sealed class RequestProcessor(
         catch (Exception ex) when (attempt < _worker.MaxAttempts)
         {
             logger.LogError(ex, "Request {RequestId} attempt {Attempt} failed unexpectedly; will retry", id, attempt);
+            metrics.RetryScheduled("internal_error");
             var delay = Backoff(attempt);
             try { await ReleaseAsync(db, id, attempt, time.GetUtcNow().UtcDateTime + delay, CancellationToken.None); }
             catch (Exception releaseError) { logger.LogWarning(releaseError, "Could not release request {RequestId}; its lease will expire", id); }
@@ -135,7 +146,7 @@ public sealed class RequestProcessor(
         catch (Exception ex)
         {
             logger.LogError(ex, "Request {RequestId} failed after {Attempt} attempts", id, attempt);
-            return await FailAsync(db, id, attempt, leaseUntil, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null);
+            return await FailAsync(db, id, attempt, leaseUntil, request.Category, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null);
         }
     }
 
@@ -200,7 +211,7 @@ public sealed class RequestProcessor(
         return ProcessOutcome.Completed;
     }
 
-    private async Task<ProcessOutcome> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, SpreadsheetAnswer answer, long started, Outcome outcome)
+    private async Task<ProcessOutcome> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, string category, SpreadsheetAnswer answer, long started, Outcome outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -220,12 +231,14 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct));
         if (!stored) return ProcessOutcome.Busy;
+        // Only the worker that still owned the request counts it, so a takeover is not counted twice.
+        metrics.RequestFinished(category, completed: true, processingMs, outcome.GigaChatMs, usage, errorCode: null);
         logger.LogInformation("Request {RequestId} completed in {ProcessingMs:F0} ms ({GigaChatMs:F0} ms in GigaChat), {Tokens} tokens",
             id, processingMs, outcome.GigaChatMs, usage.TotalTokens);
         return ProcessOutcome.Completed;
     }
 
-    private async Task<ProcessOutcome> FailAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, string code, string message, long started, Outcome? outcome)
+    private async Task<ProcessOutcome> FailAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime leaseUntil, string category, string code, string message, long started, Outcome? outcome)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -245,6 +258,7 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct));
+        if (stored) metrics.RequestFinished(category, completed: false, processingMs, outcome?.GigaChatMs, usage, code);
         return stored ? ProcessOutcome.Failed : ProcessOutcome.Busy;
     }
 

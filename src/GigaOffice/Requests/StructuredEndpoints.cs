@@ -1,3 +1,4 @@
+using GigaOffice.Clients;
 using System.Text.Json;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
@@ -39,21 +40,20 @@ public static class StructuredEndpoints
         if (!database.IsReady) return Problems.DatabaseUnavailable();
 
         var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, inputRange, body.Category, inputData, styles),
-            http.TraceIdentifier, cancellationToken);
+            http.TraceIdentifier, http.GetClient()?.Id, cancellationToken);
         if (result.CategoryError is { } categoryError)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["category"] = [categoryError] }, title: "Запрос не прошёл проверку");
         return RequestEndpoints.Accepted(result, "/api/v1/ai");
     }
 
-    internal static async Task<Results<Ok<StructuredResultResponse>, NotFound<ProblemDetails>, ValidationProblem, Conflict<ProblemDetails>>> ResultAsync(
+    internal static async Task<Results<Ok<StructuredResultResponse>, ProblemHttpResult, ValidationProblem>> ResultAsync(
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         var (r, problem) = await RequestEndpoints.FinishedAsync(request_id, db, http, cancellationToken);
         switch (problem)
         {
-            case NotFound<ProblemDetails> notFound: return notFound;
+            case ProblemHttpResult notFoundOrNotReady: return notFoundOrNotReady;
             case ValidationProblem invalid: return invalid;
-            case Conflict<ProblemDetails> notReady: return notReady;
         }
         var answer = r!.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options);
         return TypedResults.Ok(new StructuredResultResponse(r.Id, r.Status, r.Category, answer is null ? null : StructuredConverter.ToDocument(answer, r.InputRange),

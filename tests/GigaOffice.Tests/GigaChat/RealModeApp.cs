@@ -50,6 +50,8 @@ internal sealed class RealModeApp(IDictionary<string, string?> settings, LogCapt
         ["GigaChat:MaxRequestsPerMinute"] = "1000",
         ["Database:SqlitePath"] = databasePath ?? NewDatabasePath(),
         ["Logging:File"] = "false",
+        // Identical requests must reach the fake each time; the cache has its own tests.
+        ["ResultCache:TtlSeconds"] = "0",
         ["Logging:Level"] = "warning",
         ["Worker:RecoveryIntervalSeconds"] = "1",
         ["Worker:MaxAttempts"] = "3",

@@ -24,6 +24,8 @@ public sealed class GigaOfficeApp : WebApplicationFactory<Program>
             // TEST_LOG_LEVEL=debug shows the services' logs when a test needs explaining.
             ["Logging:Level"] = Environment.GetEnvironmentVariable("TEST_LOG_LEVEL") ?? "warning",
             ["Worker:RecoveryIntervalSeconds"] = "1",
+            // Tests submit the same request repeatedly and expect it processed each time; the cache has its own tests.
+            ["ResultCache:TtlSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
     }

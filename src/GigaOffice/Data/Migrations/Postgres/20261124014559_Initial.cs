@@ -24,11 +24,13 @@ namespace GigaOffice.Data.Migrations.Postgres
                     CategoryClassified = table.Column<bool>(type: "boolean", nullable: false),
                     InputDataJson = table.Column<string>(type: "text", nullable: true),
                     CorrelationId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ClientKeyId = table.Column<Guid>(type: "uuid", nullable: true),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     LeaseUntil = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     Attempts = table.Column<int>(type: "integer", nullable: false),
+                    PublishedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     ResultJson = table.Column<string>(type: "text", nullable: true),
                     RawAnswer = table.Column<string>(type: "text", nullable: true),
                     ErrorCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
@@ -39,11 +41,48 @@ namespace GigaOffice.Data.Migrations.Postgres
                     CompletionTokens = table.Column<int>(type: "integer", nullable: false),
                     TotalTokens = table.Column<int>(type: "integer", nullable: false),
                     ProcessingMs = table.Column<double>(type: "double precision", nullable: true),
-                    GigaChatMs = table.Column<double>(type: "double precision", nullable: true)
+                    GigaChatMs = table.Column<double>(type: "double precision", nullable: true),
+                    CacheKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    CachedFromId = table.Column<Guid>(type: "uuid", nullable: true),
+                    TableInfoJson = table.Column<string>(type: "text", nullable: true),
+                    InputStylesJson = table.Column<string>(type: "text", nullable: true),
+                    ClassifiedBy = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    ClassificationTokens = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_ai_requests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "client_keys",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    KeyHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    RequestsPerMinute = table.Column<int>(type: "integer", nullable: false),
+                    DailyTokenBudget = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_client_keys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "gigachat_quota_grants",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    GrantedAtMs = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_gigachat_quota_grants", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -68,6 +107,42 @@ namespace GigaOffice.Data.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_prompt_categories", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "prompt_category_versions",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    CategoryId = table.Column<int>(type: "integer", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    SystemPrompt = table.Column<string>(type: "text", nullable: false),
+                    ExamplesJson = table.Column<string>(type: "text", nullable: false),
+                    Source = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_prompt_category_versions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "request_feedback",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RequestId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Rating = table.Column<int>(type: "integer", nullable: false),
+                    Comment = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    Category = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    PromptVersion = table.Column<int>(type: "integer", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_request_feedback", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -97,6 +172,16 @@ namespace GigaOffice.Data.Migrations.Postgres
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ai_requests_CacheKey",
+                table: "ai_requests",
+                column: "CacheKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ai_requests_ClientKeyId_CreatedAt",
+                table: "ai_requests",
+                columns: new[] { "ClientKeyId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ai_requests_CreatedAt",
                 table: "ai_requests",
                 column: "CreatedAt");
@@ -105,6 +190,23 @@ namespace GigaOffice.Data.Migrations.Postgres
                 name: "IX_ai_requests_Status_CreatedAt",
                 table: "ai_requests",
                 columns: new[] { "Status", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ai_requests_unpublished",
+                table: "ai_requests",
+                column: "CreatedAt",
+                filter: "\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_client_keys_KeyHash",
+                table: "client_keys",
+                column: "KeyHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_gigachat_quota_grants_GrantedAtMs",
+                table: "gigachat_quota_grants",
+                column: "GrantedAtMs");
 
             migrationBuilder.CreateIndex(
                 name: "IX_preset_prompts_CategoryId",
@@ -122,6 +224,23 @@ namespace GigaOffice.Data.Migrations.Postgres
                 table: "prompt_categories",
                 column: "Name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_prompt_category_versions_CategoryId_Version",
+                table: "prompt_category_versions",
+                columns: new[] { "CategoryId", "Version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_request_feedback_CreatedAt",
+                table: "request_feedback",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_request_feedback_RequestId",
+                table: "request_feedback",
+                column: "RequestId",
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -131,7 +250,19 @@ namespace GigaOffice.Data.Migrations.Postgres
                 name: "ai_requests");
 
             migrationBuilder.DropTable(
+                name: "client_keys");
+
+            migrationBuilder.DropTable(
+                name: "gigachat_quota_grants");
+
+            migrationBuilder.DropTable(
                 name: "preset_prompts");
+
+            migrationBuilder.DropTable(
+                name: "prompt_category_versions");
+
+            migrationBuilder.DropTable(
+                name: "request_feedback");
 
             migrationBuilder.DropTable(
                 name: "prompt_categories");

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GigaOffice.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresGigaOfficeDbContext))]
-    [Migration("20261124003718_AnswersCacheFeedback")]
-    partial class AnswersCacheFeedback
+    [Migration("20261124014559_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -55,6 +55,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<string>("ClassifiedBy")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<Guid?>("ClientKeyId")
+                        .HasColumnType("uuid");
 
                     b.Property<DateTime?>("CompletedAt")
                         .HasColumnType("timestamp with time zone");
@@ -105,6 +108,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<int?>("PromptVersion")
                         .HasColumnType("integer");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("QueryText")
                         .IsRequired()
                         .HasColumnType("text");
@@ -135,9 +141,73 @@ namespace GigaOffice.Data.Migrations.Postgres
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("ClientKeyId", "CreatedAt");
+
                     b.HasIndex("Status", "CreatedAt");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_ai_requests_unpublished")
+                        .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+
                     b.ToTable("ai_requests", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.ClientKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("DailyTokenBudget")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("RequestsPerMinute")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyHash")
+                        .IsUnique();
+
+                    b.ToTable("client_keys", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.GigaChatQuotaGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("GrantedAtMs")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAtMs");
+
+                    b.ToTable("gigachat_quota_grants", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>

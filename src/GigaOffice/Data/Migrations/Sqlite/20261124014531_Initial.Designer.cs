@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace GigaOffice.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteGigaOfficeDbContext))]
-    [Migration("20261124003659_AnswersCacheFeedback")]
-    partial class AnswersCacheFeedback
+    [Migration("20261124014531_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -49,6 +49,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.Property<string>("ClassifiedBy")
                         .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ClientKeyId")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("CompletedAt")
@@ -100,6 +103,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.Property<int?>("PromptVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("QueryText")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -130,9 +136,71 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("ClientKeyId", "CreatedAt");
+
                     b.HasIndex("Status", "CreatedAt");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "IX_ai_requests_unpublished")
+                        .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
+
                     b.ToTable("ai_requests", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.ClientKey", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DailyTokenBudget")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RequestsPerMinute")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyHash")
+                        .IsUnique();
+
+                    b.ToTable("client_keys", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.GigaChatQuotaGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GrantedAtMs")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GrantedAtMs");
+
+                    b.ToTable("gigachat_quota_grants", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>

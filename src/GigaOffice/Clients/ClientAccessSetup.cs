@@ -1,0 +1,133 @@
+using System.Net;
+using GigaOffice.Configuration;
+using GigaOffice.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace GigaOffice.Clients;
+
+/// <summary>Whether clients need a key, and why: decided once at start from AUTH_MODE and the listening addresses.</summary>
+public sealed record ClientAuthMode(bool Required, string Reason, bool ExplicitlyOffBeyondLocalhost)
+{
+    public static ClientAuthMode Resolve(IConfiguration configuration)
+    {
+        var mode = (configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Mode ?? "auto").Trim().ToLowerInvariant();
+        var hosts = ListeningHosts(configuration);
+        var localOnly = hosts.All(IsLoopback);
+        var where = string.Join(", ", hosts);
+        return mode switch
+        {
+            "required" => new(true, "AUTH_MODE=required", false),
+            "off" => new(false, $"AUTH_MODE=off, listening on {where}", !localOnly),
+            _ when localOnly => new(false, $"listening on {where} only", false),
+            _ => new(true, $"listening beyond localhost ({where})", false),
+        };
+    }
+
+    /// <summary>Hosts from ASPNETCORE_URLS / --urls when set (they win, see UseGigaOfficeUrls), else HOST.</summary>
+    private static IReadOnlyList<string> ListeningHosts(IConfiguration configuration)
+    {
+        var urls = configuration["urls"] is { Length: > 0 } u ? u : configuration["ASPNETCORE_URLS"];
+        if (string.IsNullOrWhiteSpace(urls))
+            return [configuration.GetSection(ServerOptions.Section).Get<ServerOptions>()?.Host ?? "localhost"];
+        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(url => Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri.Host : url)
+            .ToList();
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}
+
+public static class ClientAccessSetup
+{
+    public const string CorsPolicy = "plugin-origins";
+
+    /// <summary>Client keys, per-key limits and CORS.</summary>
+    public static void AddClientAccess(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var mode = ClientAuthMode.Resolve(configuration);
+        services.AddSingleton(mode);
+
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
+        services.AddOptions<CorsOptions>().Bind(configuration.GetSection(CorsOptions.Section)).ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, OperationsOptionsValidation>();
+        services.AddSingleton<IValidateOptions<CorsOptions>, OperationsOptionsValidation>();
+
+        services.AddScoped<ClientKeyStore>();
+        // Without a default scheme nothing is authenticated: in open mode keys are ignored, not half-checked.
+        services.AddAuthentication(o => { if (mode.Required) o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName; })
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // Every endpoint needs a client key unless it says otherwise (health, docs, /metrics, admin):
+        // an endpoint added later is protected by default.
+        services.AddAuthorization(o =>
+        {
+            if (mode.Required)
+                o.FallbackPolicy = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+        });
+        services.AddClientRateLimiting();
+
+        var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.Origins ?? [];
+        services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
+            .WithOrigins(origins)
+            .WithMethods("GET", "POST", "PUT", "DELETE")
+            .WithHeaders("Authorization", ApiKeyAuthenticationHandler.HeaderName, "Content-Type", "X-Correlation-ID")
+            .WithExposedHeaders("Retry-After", "X-Correlation-ID", "Location")
+            .SetPreflightMaxAge(TimeSpan.FromHours(1))));
+
+        services.AddHostedService<ClientAccessReport>();
+    }
+
+    /// <summary>CORS first (a preflight carries no key), then authentication, authorization, per-key limits.</summary>
+    public static WebApplication UseClientAccess(this WebApplication app)
+    {
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+}
+
+/// <summary>Says at start whether clients need keys, and warns when the service is open beyond localhost.</summary>
+public sealed class ClientAccessReport(
+    ClientAuthMode mode, IOptions<CorsOptions> cors, IServiceScopeFactory scopes, DatabaseReadiness database, ILogger<ClientAccessReport> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (mode.ExplicitlyOffBeyondLocalhost)
+            logger.LogWarning("Client authentication is OFF ({Reason}): anyone who reaches the service can use it and spend the GigaChat quota", mode.Reason);
+        else if (!mode.Required)
+            logger.LogInformation("Client authentication is off ({Reason}): open to programs on this machine only. Set AUTH_MODE=required to demand API keys", mode.Reason);
+        else
+            logger.LogInformation("Client authentication is on ({Reason}): clients send an API key as Authorization: Bearer or X-API-Key", mode.Reason);
+
+        var origins = cors.Value.Origins;
+        if (origins.Length == 0) logger.LogInformation("CORS: no browser origin is allowed (set CORS_ALLOWED_ORIGINS to the document server's origin)");
+        else logger.LogInformation("CORS: allowed origins {Origins}", origins);
+
+        if (!mode.Required) return;
+        try
+        {
+            await database.WaitAsync(stoppingToken);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            if (!await db.ClientKeys.AnyAsync(k => k.RevokedAt == null, stoppingToken))
+                logger.LogWarning("No active client API key exists: every request will be refused. Create one with `GigaOffice keys create --name NAME`");
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogDebug(ex, "Could not count client keys at start");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GigaOffice.GigaChat;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace GigaOffice.Tests.Operations;
+
+/// <summary>Meters are process-wide listeners: these tests run alone so the series are this host's.</summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
+[Collection(nameof(MetricsCollection))]
+public sealed class MetricsTests
+{
+    /// <summary>The dry-run model, except that a query containing FAIL gets a final error from "GigaChat".</summary>
+    private sealed class FailingOnDemandClient(DryRunGigaChatClient inner) : IGigaChatClient
+    {
+        public string Mode => inner.Mode;
+
+        public Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken) =>
+            request.Context.QueryText.Contains("FAIL")
+                ? throw new GigaChatException("model_refused_test", "Тестовая ошибка модели.", transient: false)
+                : inner.CompleteAsync(request, cancellationToken);
+    }
+
+    /// <summary>The first request finds the quota used up for a moment; later ones pass.</summary>
+    private sealed class OnceBusyQuota : IGigaChatQuota
+    {
+        private int _calls;
+        public ValueTask AcquireAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask<TimeSpan?> TryAcquireAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult<TimeSpan?>(Interlocked.Increment(ref _calls) == 1 ? TimeSpan.FromMilliseconds(5) : null);
+    }
+
+    [Fact]
+    public async Task Prometheus_endpoint_exposes_the_named_series_after_traffic()
+    {
+        await using var app = new OperationsApp(services: services =>
+        {
+            services.AddSingleton<DryRunGigaChatClient>();
+            services.Replace(ServiceDescriptor.Singleton<IGigaChatClient, FailingOnDemandClient>());
+            services.Replace(ServiceDescriptor.Singleton<IGigaChatQuota, OnceBusyQuota>());
+        });
+        var client = app.CreateClient();
+        var ok = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        var failed = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client, "Проанализируй FAIL"));
+        await OperationsApp.WaitFinishedAsync(client, ok);
+        Assert.Equal("failed", (await OperationsApp.WaitFinishedAsync(client, failed)).GetProperty("status").GetString());
+
+        // No key needed: a scraper has none (nginx keeps /metrics internal).
+        var response = await app.CreateClient().GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Matches(Series("gigaoffice_requests_total", "status=\"queued\"", "category=\"spreadsheet-analysis\"") + @" 2(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_requests_total", "status=\"completed\"", "category=\"spreadsheet-analysis\"") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_requests_total", "status=\"failed\"", "category=\"spreadsheet-analysis\"") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_queue_depth") + @" 0(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_request_processing_duration_seconds_bucket", "status=\"completed\"", "le=\"0.5\""), text);
+        Assert.Matches(Series("gigaoffice_gigachat_duration_seconds_count", "category=\"spreadsheet-analysis\"") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_request_overhead_duration_seconds_count", "category=\"spreadsheet-analysis\"") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_tokens_total", "kind=\"prompt\""), text);
+        Assert.Matches(Series("gigaoffice_tokens_total", "kind=\"completion\""), text);
+        Assert.Matches(Series("gigaoffice_quota_waits_total") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_quota_wait_duration_seconds_count") + @" 1(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_errors_total", "code=\"model_refused_test\"", "outcome=\"failed\"") + @" 1(\s|$)", text);
+        // HTTP requests by route and status code, from ASP.NET Core's own meter.
+        Assert.Matches(Series("http_server_request_duration_seconds_count", "http_response_status_code=\"202\"", "http_route=\"/api/ai/process\""), text);
+
+        // The JSON summary stays.
+        var summary = await client.GetFromJsonAsync<JsonElement>("/api/metrics");
+        Assert.Equal(2, summary.GetProperty("total_requests").GetInt32());
+        Assert.Equal(1, summary.GetProperty("errors").GetProperty("model_refused_test").GetInt32());
+    }
+
+    [Fact]
+    public async Task Refusals_by_a_client_limit_are_counted()
+    {
+        await using var app = OperationsApp.WithAuth();
+        var (_, key) = await app.CreateKeyAsync("tiny", requestsPerMinute: 1);
+        var client = app.ClientWithKey(key);
+        await OperationsApp.ProcessAsync(client);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await OperationsApp.ProcessAsync(client)).StatusCode);
+
+        var text = await app.CreateClient().GetStringAsync("/metrics");
+        Assert.Matches(Series("gigaoffice_client_rejections_total", "limit=\"requests_per_minute\"") + @" 1(\s|$)", text);
+        // No key, prefix or client name ever becomes a label.
+        Assert.DoesNotContain(key[..12], text);
+        Assert.DoesNotContain("tiny", text);
+    }
+
+    /// <summary>A sample line of the series having all the given labels, in any order.</summary>
+    private static string Series(string name, params string[] labels) =>
+        $"(?m)^{Regex.Escape(name)}" + (labels.Length == 0 ? @"(\{[^}]*\})?" : @"\{" + string.Concat(labels.Select(l => $"(?=[^}}]*{Regex.Escape(l)})")) + @"[^}]*\}");
+}
