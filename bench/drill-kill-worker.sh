@@ -5,12 +5,16 @@
 # (must be 0) and exits non-zero when anything was lost.
 #   bench/drill-kill-worker.sh                 # MODE=single: the whole service is the worker
 #   MODE=split bench/drill-kill-worker.sh      # API process stays up; a SERVICE_ROLE=worker process is killed
+#                                              # (roles need the Kafka queue: BACKEND=postgres-kafka is implied)
 # Knobs: RATE (50 req/s), DURATION (60 s), KILL_EVERY (5 s), DELAY_MS (dry-run model delay, 300).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 MODE=${MODE:-single} RATE=${RATE:-50} DURATION=${DURATION:-60} KILL_EVERY=${KILL_EVERY:-5} DELAY_MS=${DELAY_MS:-300}
 
 [ -n "${NO_BUILD:-}" ] || build_all
+# Separate API and worker processes share work through Kafka; the in-process queue cannot.
+[ "$MODE" = split ] && BACKEND=${BACKEND:-postgres-kafka}
+start_backend
 DIR=$(mktemp -d /tmp/gigaoffice-drill.XXXXXX)
 API_PORT=$(free_port)
 WORKER_PORT=$(free_port)
@@ -22,7 +26,7 @@ COMMON=(HOST=127.0.0.1 LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRU
 launch() {
   local name=$1 port=$2; shift 2
   # exec: the recorded pid is the service itself; disown: bash does not report its SIGKILLs.
-  (cd "$DIR" && exec env "${COMMON[@]}" PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1) &
+  (cd "$DIR" && exec env "${COMMON[@]}" ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1) &
   echo $! >"$DIR/$name.pid"
   disown $!
 }
@@ -30,6 +34,7 @@ pid_of() { cat "$DIR/$1.pid" 2>/dev/null; }
 cleanup() {
   touch "$DIR/stop"
   for name in api worker; do [ -f "$DIR/$name.pid" ] && stop_service "$(pid_of $name)"; done
+  stop_backend
   true
 }
 trap cleanup EXIT
@@ -65,7 +70,7 @@ kill_loop() {
   done
 }
 
-log "drill: MODE=$MODE, $RATE req/s for $DURATION s, SIGKILL of the $VICTIM every $KILL_EVERY s; $(machine_note)"
+log "drill: MODE=$MODE, backend ${BACKEND:-sqlite}, $RATE req/s for $DURATION s, SIGKILL of the $VICTIM every $KILL_EVERY s; $(machine_note)"
 kill_loop &
 KILLER=$!
 loadgen drill --url "http://127.0.0.1:$API_PORT" --rate "$RATE" --duration "$DURATION" --connections 32 --finish-timeout 300 >"$DIR/loadgen.out" 2>&1 &
@@ -78,7 +83,7 @@ kill -0 "$(pid_of $VICTIM)" 2>/dev/null || launch "$VICTIM" "$VICTIM_PORT" ${VIC
 status=0
 wait "$LOADGEN" || status=$?
 cat "$DIR/loadgen.out" | grep -v '^RESULT'
-echo "== drill kill -9 ($MODE): kills=$(cat "$DIR/kills" 2>/dev/null || echo 0), database rows: $(db_outcomes "$DIR")"
+echo "== drill kill -9 ($MODE, ${BACKEND:-sqlite}): kills=$(cat "$DIR/kills" 2>/dev/null || echo 0), database rows: $(db_outcomes "$DIR")"
 grep '^RESULT' "$DIR/loadgen.out" | sed 's/^RESULT /  /'
 lost=$(field lost <"$DIR/loadgen.out")
 echo "lost=${lost:-unknown}"

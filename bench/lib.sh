@@ -45,6 +45,7 @@ wait_quiet() {
 prepare() {
   [ -n "${NO_BUILD:-}" ] || build_all
   trap 'stop_service; stop_fake; stop_backend' EXIT
+  trap 'exit 143' INT TERM
   start_backend
   wait_quiet "${QUIET_LOAD:-1.0}" "${QUIET_PATIENCE:-600}"
   ROLE_ENV=(${SERVICE_ROLE:+SERVICE_ROLE=$SERVICE_ROLE} ${WORKER_CONCURRENCY:+WORKER_CONCURRENCY=$WORKER_CONCURRENCY}
