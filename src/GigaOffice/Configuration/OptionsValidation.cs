@@ -55,7 +55,7 @@ public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IV
             : ValidateOptionsResult.Success;
 
     public ValidateOptionsResult Validate(string? name, ClassifierOptions o) =>
-        o.TimeoutSeconds is <= 0 or > 120
+        o.TimeoutSeconds is < 1 or > 120
             ? ValidateOptionsResult.Fail("CLASSIFIER_TIMEOUT_SECONDS must be between 1 and 120 seconds.")
             : ValidateOptionsResult.Success;
 }
