@@ -2,7 +2,7 @@
 # Accepting at saturation: closed-loop POST /api/ai/process, a fresh service per run, medians.
 #   bench/run-accept.sh                      # embedded default, 5 runs x 20 s, 64 connections
 #   RUNS=3 CONNECTIONS=128 bench/run-accept.sh
-#   SERVICE_ROLE=api bench/run-accept.sh     # accepting only, no worker in the process
+#   SERVICE_ROLE=api BACKEND=postgres-kafka bench/run-accept.sh  # accepting only (roles need Kafka)
 #   DRYRUN_DELAY_MS=300 bench/run-accept.sh  # the worker paced like GigaChat (300 ms per answer)
 #   BACKEND=postgres bench/run-accept.sh     # PostgreSQL (+ Kafka with BACKEND=postgres-kafka)
 #   TOOL=wrk bench/run-accept.sh             # wrk instead of LoadGen (apt-get install wrk)

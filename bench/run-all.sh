@@ -34,6 +34,5 @@ step drill-gigachat bash bench/drill-gigachat-outage.sh
 step quota-sqlite MINUTES=4 bash bench/run-quota.sh
 step quota-pg BACKEND=$PG_BACKEND MINUTES=3 bash bench/run-quota.sh
 step memory-sqlite RATE=300 bash bench/run-memory.sh
-step accept-sqlite-api SERVICE_ROLE=api bash bench/run-accept.sh
 step accept-pg-api BACKEND=$PG_BACKEND SERVICE_ROLE=api bash bench/run-accept.sh
 step e2e-sqlite-c32 WORKER_CONCURRENCY=32 bash bench/run-e2e.sh
