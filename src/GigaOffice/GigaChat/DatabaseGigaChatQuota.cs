@@ -21,31 +21,53 @@ public sealed class DatabaseGigaChatQuota(
     private readonly int _limit = options.Value.MaxRequestsPerMinute;
     private readonly long _windowMs = options.Value.QuotaWindowSeconds * 1000L + options.Value.QuotaSafetyMarginMs;
 
-    public async ValueTask AcquireAsync(CancellationToken cancellationToken)
+    public async ValueTask<QuotaSlot> AcquireAsync(CancellationToken cancellationToken)
     {
-        while (await TryAcquireAsync(cancellationToken) is { } wait)
+        var started = time.GetTimestamp();
+        for (var first = true; ; first = false)
+        {
+            var (grantId, wait) = await TryTakeAsync(cancellationToken);
+            if (grantId is not null) return new QuotaSlot(grantId, first ? TimeSpan.Zero : time.GetElapsedTime(started));
             // Jitter: instances waiting for the same freed slot should not all ask at the same instant.
             await Task.Delay(wait + TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50)), time, cancellationToken);
+        }
     }
 
     public async ValueTask<TimeSpan?> TryAcquireAsync(CancellationToken cancellationToken)
     {
+        var (grantId, wait) = await TryTakeAsync(cancellationToken);
+        return grantId is null ? wait : null;
+    }
+
+    public async ValueTask ReturnAsync(QuotaSlot slot, CancellationToken cancellationToken)
+    {
+        if (slot.GrantId is not { } id) return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        await db.QuotaGrants.Where(g => g.Id == id).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>The new grant's id, or how long until a slot frees up.</summary>
+    private async Task<(long? GrantId, TimeSpan Wait)> TryTakeAsync(CancellationToken cancellationToken)
+    {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
         // PostgreSQL runs with retry-on-failure, which wants user transactions inside its strategy.
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(db, TryAcquireOnceAsync, cancellationToken);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(db, TryTakeOnceAsync, cancellationToken);
     }
 
-    private async Task<TimeSpan?> TryAcquireOnceAsync(GigaOfficeDbContext db, CancellationToken cancellationToken)
+    private async Task<(long? GrantId, TimeSpan Wait)> TryTakeOnceAsync(GigaOfficeDbContext db, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         long now;
         if (db.Database.IsNpgsql())
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [AdvisoryLockKey], cancellationToken);
-            // The database's clock: one clock for all instances, whatever their own drift.
-            now = await db.Database.SqlQueryRaw<long>("SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS \"Value\"")
+            // The lock first (the FROM clause runs before the select list), then the database's clock:
+            // one clock for all instances, whatever their own drift. One round trip for both.
+            now = await db.Database.SqlQueryRaw<long>(
+                    "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS \"Value\" FROM (SELECT pg_advisory_xact_lock({0})) AS l",
+                    AdvisoryLockKey)
                 .SingleAsync(cancellationToken);
         }
         else
@@ -56,17 +78,20 @@ public sealed class DatabaseGigaChatQuota(
 
         var windowStart = now - _windowMs;
         await db.QuotaGrants.Where(g => g.GrantedAtMs <= windowStart).ExecuteDeleteAsync(cancellationToken);
-        var granted = await db.QuotaGrants.Select(g => g.GrantedAtMs).OrderBy(t => t).ToListAsync(cancellationToken);
-        if (granted.Count < _limit)
+        // A count, not the rows: with a high limit the window holds thousands of grants.
+        var granted = await db.QuotaGrants.CountAsync(cancellationToken);
+        if (granted < _limit)
         {
-            db.QuotaGrants.Add(new GigaChatQuotaGrant { GrantedAtMs = now });
+            var grant = new GigaChatQuotaGrant { GrantedAtMs = now };
+            db.QuotaGrants.Add(grant);
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
-            return null;
+            return (grant.Id, TimeSpan.Zero);
         }
-        await transaction.CommitAsync(cancellationToken);
         // The slot frees when enough of the oldest grants leave the window (more than one if the limit was lowered).
-        var frees = granted[granted.Count - _limit] + _windowMs - now;
-        return TimeSpan.FromMilliseconds(Math.Max(1, frees));
+        var freeingGrant = await db.QuotaGrants.OrderBy(g => g.GrantedAtMs).Skip(granted - _limit).Select(g => g.GrantedAtMs).FirstAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        var frees = freeingGrant + _windowMs - now;
+        return (null, TimeSpan.FromMilliseconds(Math.Max(1, frees)));
     }
 }

@@ -46,12 +46,8 @@ public sealed class RequestProcessor(
         var pending = await Claimable(db, now).AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
         if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
         if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
-        if (await quota.TryAcquireAsync(cancellationToken) is not null)
-        {
-            var waitStarted = Stopwatch.GetTimestamp();
-            await quota.AcquireAsync(cancellationToken);
-            metrics.QuotaWaited(Stopwatch.GetElapsedTime(waitStarted));
-        }
+        var slot = await quota.AcquireAsync(cancellationToken);
+        if (slot.Waited > TimeSpan.Zero) metrics.QuotaWaited(slot.Waited);
 
         // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
         now = TruncateToMicroseconds(time.GetUtcNow().UtcDateTime);
@@ -59,17 +55,24 @@ public sealed class RequestProcessor(
         // Not cancellable from here: once claimed, the request must reach the try below, which hands it
         // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
         // connection) finds no claimable row; the times it wrote tell that the claim is ours.
-        var claimed = await WhileLeasedAsync(id, leaseUntil, () => Claimable(db, now).Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+        // Fenced by the attempt seen above, so the row read then is the row claimed: no second read.
+        var seenAttempts = pending.Attempts;
+        var claimed = await WhileLeasedAsync(id, leaseUntil, () => Claimable(db, now).Where(r => r.Id == id && r.Attempts == seenAttempts).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.Status, RequestStatus.Processing)
                 .SetProperty(r => r.StartedAt, now)
                 .SetProperty(r => r.LeaseUntil, leaseUntil)
                 .SetProperty(r => r.Attempts, r => r.Attempts + 1), CancellationToken.None)) == 1
             || await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
-                && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
-        if (!claimed) return await WhyNotClaimableAsync(db, id, cancellationToken);
+                && r.Attempts == seenAttempts + 1 && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
+        if (!claimed)
+        {
+            // Another instance took the request while this one waited for quota: the slot is unused.
+            await quota.ReturnAsync(slot, CancellationToken.None);
+            return await WhyNotClaimableAsync(db, id, cancellationToken);
+        }
 
-        var request = await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AsNoTracking().FirstAsync(r => r.Id == id, CancellationToken.None));
-        var attempt = request.Attempts;
+        var request = pending;
+        var attempt = seenAttempts + 1;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
         using var activity = GigaOfficeMetrics.ActivitySource.StartActivity("ProcessRequest");

@@ -43,22 +43,32 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
         Assert.Equal(200, Fake.ChatCalls[^1].StatusCode);
     }
 
-    [Fact]
-    public async Task Synchronous_callers_get_a_slot_or_the_time_until_one_frees_across_instances()
+    /// <summary>Makes started instances on one new database, so sharing one quota of <paramref name="limit"/> calls.</summary>
+    private Func<RealModeApp> InstancesSharingQuota(int limit, int? windowSeconds = null)
     {
         var database = RealModeApp.SharedDatabase();
         Dictionary<string, string?> Settings()
         {
             var settings = RealModeApp.Cloud(Fake);
             foreach (var (key, value) in database) settings[key] = value;
-            settings["GigaChat:MaxRequestsPerMinute"] = "2";
-            settings["GigaChat:QuotaWindowSeconds"] = "30";
+            settings["GigaChat:MaxRequestsPerMinute"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (windowSeconds is { } seconds) settings["GigaChat:QuotaWindowSeconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return settings;
         }
-        await using var first = new RealModeApp(Settings());
-        first.CreateClient();
-        await using var second = new RealModeApp(Settings());
-        second.CreateClient();
+        return () =>
+        {
+            var instance = new RealModeApp(Settings());
+            instance.CreateClient();
+            return instance;
+        };
+    }
+
+    [Fact]
+    public async Task Synchronous_callers_get_a_slot_or_the_time_until_one_frees_across_instances()
+    {
+        var newInstance = InstancesSharingQuota(limit: 2, windowSeconds: 30);
+        await using var first = newInstance();
+        await using var second = newInstance();
         var firstQuota = first.Services.GetRequiredService<IGigaChatQuota>();
         var secondQuota = second.Services.GetRequiredService<IGigaChatQuota>();
 
@@ -72,6 +82,26 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
         // The oldest grant leaves the window (30 s plus the 1 s margin) within that time, not sooner than most of it.
         Assert.InRange(waitFirst.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(31));
         Assert.InRange(waitSecond.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(31));
+    }
+
+    [Fact]
+    public async Task A_slot_given_back_by_one_instance_can_be_taken_by_another_at_once()
+    {
+        var newInstance = InstancesSharingQuota(limit: 1);
+        await using var first = newInstance();
+        await using var second = newInstance();
+        var firstQuota = first.Services.GetRequiredService<IGigaChatQuota>();
+        var secondQuota = second.Services.GetRequiredService<IGigaChatQuota>();
+
+        var slot = await firstQuota.AcquireAsync(CancellationToken.None);
+        Assert.NotNull(slot.GrantId);
+        Assert.Equal(TimeSpan.Zero, slot.Waited);
+        Assert.NotNull(await secondQuota.TryAcquireAsync(CancellationToken.None));
+
+        await firstQuota.ReturnAsync(slot, CancellationToken.None);
+
+        Assert.Null(await secondQuota.TryAcquireAsync(CancellationToken.None));
+        Assert.NotNull(await firstQuota.TryAcquireAsync(CancellationToken.None));
     }
 
     [Fact]

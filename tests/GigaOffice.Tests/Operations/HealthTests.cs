@@ -22,7 +22,8 @@ public sealed class HealthTests
     private sealed class CountingQuota : IGigaChatQuota
     {
         public int Calls;
-        public ValueTask AcquireAsync(CancellationToken cancellationToken) { Interlocked.Increment(ref Calls); return ValueTask.CompletedTask; }
+        public ValueTask<QuotaSlot> AcquireAsync(CancellationToken cancellationToken) { Interlocked.Increment(ref Calls); return ValueTask.FromResult(default(QuotaSlot)); }
+        public ValueTask ReturnAsync(QuotaSlot slot, CancellationToken cancellationToken) { Interlocked.Increment(ref Calls); return ValueTask.CompletedTask; }
         public ValueTask<TimeSpan?> TryAcquireAsync(CancellationToken cancellationToken) { Interlocked.Increment(ref Calls); return ValueTask.FromResult<TimeSpan?>(null); }
     }
 

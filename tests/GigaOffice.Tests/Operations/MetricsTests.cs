@@ -30,9 +30,10 @@ public sealed class MetricsTests
     private sealed class OnceBusyQuota : IGigaChatQuota
     {
         private int _calls;
-        public ValueTask AcquireAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-        public ValueTask<TimeSpan?> TryAcquireAsync(CancellationToken cancellationToken) =>
-            ValueTask.FromResult<TimeSpan?>(Interlocked.Increment(ref _calls) == 1 ? TimeSpan.FromMilliseconds(5) : null);
+        public ValueTask<QuotaSlot> AcquireAsync(CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new QuotaSlot(null, Interlocked.Increment(ref _calls) == 1 ? TimeSpan.FromMilliseconds(5) : TimeSpan.Zero));
+        public ValueTask<TimeSpan?> TryAcquireAsync(CancellationToken cancellationToken) => ValueTask.FromResult<TimeSpan?>(null);
+        public ValueTask ReturnAsync(QuotaSlot slot, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     [Fact]
