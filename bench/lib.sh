@@ -54,11 +54,12 @@ prepare() {
 
 # start_service PORT [VAR=value ...]: sets SERVICE_PID and SERVICE_DIR (a new temporary directory).
 # Defaults: embedded default (SQLite, in-process queue), GIGACHAT_RUN_MODE=dryrun, LOG_LEVEL=warning.
+# SERVICE_EXTRA_ENV="VAR=value ..." adds variables for A/B runs (e.g. DOTNET_TieredPGO=0).
 start_service() {
   local port=$1; shift
   SERVICE_DIR=${SERVICE_DIR_REUSE:-$(mktemp -d /tmp/gigaoffice-bench.XXXXXX)}
   (cd "$SERVICE_DIR" && exec env HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun \
-      ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} "$@" dotnet "$SERVICE_DLL" >>service.log 2>&1) &
+      ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} ${SERVICE_EXTRA_ENV:-} "$@" dotnet "$SERVICE_DLL" >>service.log 2>&1) &
   SERVICE_PID=$!
   SERVICE_PORT=$port
   wait_ready "$port" "$SERVICE_PID"

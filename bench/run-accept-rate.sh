@@ -5,17 +5,21 @@
 #   RATE=1000 BACKEND=postgres bench/run-accept-rate.sh
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-RUNS=${RUNS:-5} RATE=${RATE:-500} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-30} WARMUP=${WARMUP:-5}
+RUNS=${RUNS:-5} RATE=${RATE:-500} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-30} WARMUP=${WARMUP:-30}
 
 prepare
 rows=$(mktemp)
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${ROLE_ENV[@]}"
+  python3 "$BENCH_DIR/cpu_split.py" "$SERVICE_PID" "$WARMUP" "$((DURATION - 1))" >"$SERVICE_DIR/cpu.txt" &
+  CPU_PID=$!
   out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP")
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
+  wait "$CPU_PID" || true
   stop_service
   echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
+  sed 's/^/  /' "$SERVICE_DIR/cpu.txt"
   echo "run $run: p50 $(echo "$out" | field p50_ms) ms, p99 $(echo "$out" | field p99_ms) ms, max $(echo "$out" | field max_ms) ms, errors $(echo "$out" | field errors), peak RSS $(mb "$hwm") MB, load $load"
   echo "$(echo "$out" | field throughput) $(echo "$out" | field p50_ms) $(echo "$out" | field p90_ms) $(echo "$out" | field p99_ms) $(echo "$out" | field max_ms) $(echo "$out" | field errors) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true

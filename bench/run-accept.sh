@@ -9,13 +9,15 @@
 # Prints each run, then medians of throughput and latency and the peak RSS of the service.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-RUNS=${RUNS:-5} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-20} WARMUP=${WARMUP:-5}
+RUNS=${RUNS:-5} CONNECTIONS=${CONNECTIONS:-64} DURATION=${DURATION:-20} WARMUP=${WARMUP:-30}
 
 prepare
 rows=$(mktemp)
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${ROLE_ENV[@]}"
   sample_rss "$SERVICE_PID" "$SERVICE_DIR/rss.txt" 1 &
+  python3 "$BENCH_DIR/cpu_split.py" "$SERVICE_PID" "$WARMUP" "$((DURATION - 1))" >"$SERVICE_DIR/cpu.txt" &
+  CPU_PID=$!
   if [ "${TOOL:-loadgen}" = wrk ]; then
     # wrk (C, one thread per core) leaves the service more CPU than the .NET generator does.
     wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$BENCH_DIR/wrk/process.lua" "http://127.0.0.1:$SERVICE_PORT" >/dev/null
@@ -25,8 +27,10 @@ for run in $(seq 1 "$RUNS"); do
   fi
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
+  wait "$CPU_PID" || true
   stop_service
   echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
+  sed 's/^/  /' "$SERVICE_DIR/cpu.txt"
   echo "run $run: $(echo "$out" | field throughput) req/s, p99 $(echo "$out" | field p99_ms) ms, errors $(echo "$out" | field errors), peak RSS $(mb "$hwm") MB, load $load"
   echo "$(echo "$out" | field throughput) $(echo "$out" | field p50_ms) $(echo "$out" | field p99_ms) $(echo "$out" | field errors) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true

@@ -10,6 +10,8 @@ RESULTS=${RESULTS:-/tmp/gigaoffice-bench-results}
 mkdir -p "$RESULTS"
 build_all
 export NO_BUILD=1
+# Medians of 3 runs per scenario unless told otherwise.
+export RUNS=${RUNS:-3}
 PG_BACKEND=$(has_kafka_queue && echo postgres-kafka || echo postgres)
 
 step() {
@@ -21,18 +23,18 @@ step() {
 }
 
 step accept-sqlite DRYRUN_DELAY_MS=300 bash bench/run-accept.sh
-step rate-sqlite DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
-step e2e-sqlite bash bench/run-e2e.sh
 step accept-pg BACKEND=$PG_BACKEND DRYRUN_DELAY_MS=300 bash bench/run-accept.sh
+step rate-sqlite DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
 step rate-pg BACKEND=$PG_BACKEND DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
+step e2e-sqlite bash bench/run-e2e.sh
 step e2e-pg BACKEND=$PG_BACKEND bash bench/run-e2e.sh
+step quota-sqlite MINUTES=4 bash bench/run-quota.sh
+step accept-pg-api BACKEND=$PG_BACKEND SERVICE_ROLE=api bash bench/run-accept.sh
 step drill-kill-single MODE=single bash bench/drill-kill-worker.sh
 step drill-kill-split MODE=split bash bench/drill-kill-worker.sh
 step drill-pg-restart BACKEND=$PG_BACKEND bash bench/drill-postgres-restart.sh
 step drill-broker bash bench/drill-broker-outage.sh
 step drill-gigachat bash bench/drill-gigachat-outage.sh
-step quota-sqlite MINUTES=4 bash bench/run-quota.sh
 step quota-pg BACKEND=$PG_BACKEND MINUTES=3 bash bench/run-quota.sh
 step memory-sqlite RATE=300 bash bench/run-memory.sh
-step accept-pg-api BACKEND=$PG_BACKEND SERVICE_ROLE=api bash bench/run-accept.sh
 step e2e-sqlite-c32 WORKER_CONCURRENCY=32 bash bench/run-e2e.sh

@@ -43,8 +43,8 @@ rows=$(mktemp)
 echo "upstream: $UPSTREAM, latency ${LATENCY_MS} ms, worker concurrency $WORKER_CONCURRENCY -> allowed ${ALLOWED}/s; $REQUESTS requests per run"
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${upstream_env[@]}" WORKER_CONCURRENCY="$WORKER_CONCURRENCY"
-  # Warm-up (JIT, connections, the token): 4 batches of requests, not counted.
-  loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests $((WORKER_CONCURRENCY * 4)) --connections 32 >/dev/null
+  # Warm-up (JIT tiering, connections, the token): WARMUP_REQUESTS (default 20 batches), not counted.
+  loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "${WARMUP_REQUESTS:-$((WORKER_CONCURRENCY * 20))}" --connections 32 >/dev/null
   MEASURED_SINCE=$(date -u '+%Y-%m-%d %H:%M:%S.%N')
   out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32)
   hwm=$(hwm_kb "$SERVICE_PID")
