@@ -62,6 +62,8 @@ internal sealed class KafkaRequestConsumer(
     private readonly ConcurrentQueue<(PartitionTracker Tracker, long Offset)> _finished = new();
     private readonly Dictionary<TopicPartition, PartitionTracker> _trackers = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
+    /// <summary>Handlers still processing; one that only publishes its response no longer counts.</summary>
+    private int _processing;
     /// <summary>Consumed, waiting for a free handler (poll thread only).</summary>
     private readonly Queue<(ConsumeResult<string, string> Message, PartitionTracker Tracker)> _backlog = new();
     private int BacklogLimit => Math.Max(32, concurrency * 8);
@@ -102,7 +104,7 @@ internal sealed class KafkaRequestConsumer(
         while (!stopping.IsCancellationRequested)
         {
             Commit(consumer, null);
-            while (_backlog.Count > 0 && _running.Count < concurrency)
+            while (_backlog.Count > 0 && Volatile.Read(ref _processing) < concurrency)
             {
                 var (message, tracker) = _backlog.Dequeue();
                 Dispatch(message, tracker, stopping);
@@ -156,10 +158,17 @@ internal sealed class KafkaRequestConsumer(
     private void Dispatch(ConsumeResult<string, string> message, PartitionTracker tracker, CancellationToken stopping)
     {
         var offset = message.Offset.Value;
-        var task = Task.Run(() => HandleAsync(message, stopping), CancellationToken.None);
+        Interlocked.Increment(ref _processing);
+        var released = 0;
+        void ReleaseSlot()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0) Interlocked.Decrement(ref _processing);
+        }
+        var task = Task.Run(() => HandleAsync(message, ReleaseSlot, stopping), CancellationToken.None);
         _running[task] = 0;
         task.ContinueWith(t =>
         {
+            ReleaseSlot();
             if (t.IsCompletedSuccessfully && t.Result) _finished.Enqueue((tracker, offset));
             else if (t.Exception is { } ex) logger.LogError(ex, "Handling a Kafka message failed; it will be delivered again");
             _running.TryRemove(t, out _);
@@ -167,7 +176,9 @@ internal sealed class KafkaRequestConsumer(
     }
 
     /// <summary>True when the message is dealt with and its offset may be committed.</summary>
-    private async Task<bool> HandleAsync(ConsumeResult<string, string> message, CancellationToken stopping)
+    /// <param name="releaseSlot">Called once the request is processed: the wait for the broker to
+    /// acknowledge its response (linger plus a round trip) need not hold a worker slot.</param>
+    private async Task<bool> HandleAsync(ConsumeResult<string, string> message, Action releaseSlot, CancellationToken stopping)
     {
         if (!KafkaMessages.TryParseRequest(message.Message, out var id, out var problem))
             return await DeadLetterAsync(message, "malformed_payload", problem, stopping);
@@ -187,6 +198,7 @@ internal sealed class KafkaRequestConsumer(
                         break;
                     case ProcessOutcome.Completed or ProcessOutcome.Failed or ProcessOutcome.AlreadyFinished:
                         // Also for a request found finished: its worker may have died before publishing.
+                        releaseSlot();
                         return await responses.PublishAsync(id, stopping);
                     default:
                         return true;
