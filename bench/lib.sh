@@ -83,6 +83,20 @@ stop_service() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+# server_buckets: cumulative "le count" of the service's 202 answers to POST /api/ai/process (from /metrics).
+server_buckets() {
+  curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" \
+    | grep '^http_server_request_duration_seconds_bucket' | grep 'http_route="/api/ai/process"' | grep 'http_response_status_code="202"' \
+    | sed -E 's/.*le="([^"]+)".* ([0-9]+)$/\1 \2/'
+}
+
+# server_share BEFORE AFTER: share of the 202s between the two scrapes that the service answered within 5, 10 and 25 ms.
+server_share() {
+  awk 'NR == FNR { before[$1] = $2; next } { n[$1] = $2 - before[$1] }
+       END { t = n["+Inf"]; if (t <= 0) { print "n/a"; exit }
+             printf "%d answers, within 5 ms %.1f%%, within 10 ms %.1f%%, within 25 ms %.1f%%\n", t, 100 * n["0.005"] / t, 100 * n["0.01"] / t, 100 * n["0.025"] / t }' "$1" "$2"
+}
+
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 

@@ -13,13 +13,18 @@ for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${ROLE_ENV[@]}"
   python3 "$BENCH_DIR/cpu_split.py" "$SERVICE_PID" "$WARMUP" "$((DURATION - 1))" >"$SERVICE_DIR/cpu.txt" &
   CPU_PID=$!
+  # The service's own view (Kestrel's request-duration histogram): the same requests without the
+  # generator's dispatch delay and client-side queueing; the warm-up's share is subtracted.
+  (sleep "$WARMUP"; server_buckets >"$SERVICE_DIR/buckets.before") &
   out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP")
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
   wait "$CPU_PID" || true
+  server_buckets >"$SERVICE_DIR/buckets.after"
   stop_service
   echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
   sed 's/^/  /' "$SERVICE_DIR/cpu.txt"
+  echo "  server side: $(server_share "$SERVICE_DIR/buckets.before" "$SERVICE_DIR/buckets.after")"
   echo "run $run: p50 $(echo "$out" | field p50_ms) ms, p99 $(echo "$out" | field p99_ms) ms, max $(echo "$out" | field max_ms) ms, errors $(echo "$out" | field errors), peak RSS $(mb "$hwm") MB, load $load"
   echo "$(echo "$out" | field throughput) $(echo "$out" | field p50_ms) $(echo "$out" | field p90_ms) $(echo "$out" | field p99_ms) $(echo "$out" | field max_ms) $(echo "$out" | field errors) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
