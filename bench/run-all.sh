@@ -36,7 +36,8 @@ step drill-pg-restart BACKEND=$PG_BACKEND bash bench/drill-postgres-restart.sh
 step drill-broker bash bench/drill-broker-outage.sh
 step drill-gigachat bash bench/drill-gigachat-outage.sh
 step quota-pg BACKEND=$PG_BACKEND MINUTES=3 bash bench/run-quota.sh
-# A rate the workers keep up with: with a growing backlog RSS grows with it, which says nothing about leaks.
+# Meant to be a rate the workers keep up with (a growing backlog grows RSS with it, which says
+# nothing about leaks); on 2 cores even 100 req/s outran 16 workers (docs/BENCHMARKS.md): lower RATE.
 step memory-sqlite RATE=100 WORKER_CONCURRENCY=16 bash bench/run-memory.sh
 # Peak RSS at the accepting targets (1,500 and 3,000 req/s), open loop.
 step rss-sqlite RATE=1500 DRYRUN_DELAY_MS=300 bash bench/run-accept-rate.sh
