@@ -110,6 +110,46 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         Assert.Equal(RequestStatus.Processing, row.Status);
         Assert.Equal(1, row.Attempts);
     }
+
+    [Fact]
+    public async Task Accepted_rows_written_without_EF_read_back_through_EF_as_saved_and_a_duplicate_fails_alone()
+    {
+        await using var app = (await backends.CreateAsync()).CreateApp();
+        app.CreateClient();
+        var writer = app.Services.GetRequiredService<GigaOffice.Requests.AcceptedRequestWriter>();
+        // Microsecond times: PostgreSQL keeps no finer. Completed and published, so no worker or relay touches them.
+        var now = new DateTime(DateTime.UtcNow.Ticks / 10 * 10, DateTimeKind.Utc);
+        AiRequest Row(int i, Guid? id = null) => new()
+        {
+            Id = id ?? Guid.CreateVersion7(), Status = RequestStatus.Completed, QueryText = $"сумма «{i}» 😀 '\"\n\\", Category = "spreadsheet-analysis",
+            CategoryClassified = i % 2 == 0, InputRange = i % 3 == 0 ? null : "A1:C3", InputDataJson = $"[[\"a\",{i}]]",
+            CorrelationId = i % 2 == 0 ? null : $"corr-{i}", ClientKeyId = i % 2 == 0 ? null : Guid.NewGuid(),
+            CreatedAt = now.AddTicks(-i * 10), StartedAt = now.AddMilliseconds(1.5), CompletedAt = i % 3 == 0 ? null : now.AddSeconds(1),
+            LeaseUntil = i % 2 == 0 ? null : now.AddMinutes(5), Attempts = i, PublishedAt = now, ResultJson = "{\"table\":[[1]]}",
+            RawAnswer = i % 2 == 0 ? null : "ответ", ErrorCode = null, ErrorMessage = i % 4 == 1 ? "сообщение" : null, Model = "GigaChat-2-Max",
+            PromptVersion = i % 2 == 0 ? null : i, PromptTokens = 10 + i, CompletionTokens = 20 + i, TotalTokens = 30 + 2 * i,
+            ProcessingMs = i % 2 == 0 ? null : 12.25 + i, GigaChatMs = 0.125, CacheKey = $"key-{i}", CachedFromId = i % 5 == 0 ? Guid.NewGuid() : null,
+            TableInfoJson = "{}", InputStylesJson = null, ClassifiedBy = i % 2 == 0 ? "keyword" : null, ClassificationTokens = i,
+        };
+        var first = Row(0);
+        await writer.SaveAsync(first);
+
+        var rows = Enumerable.Range(1, 40).Select(i => Row(i)).ToList();
+        var duplicate = Row(99, first.Id);
+        var saves = rows.Select(writer.SaveAsync).Append(writer.SaveAsync(duplicate)).ToList();
+        var outcomes = await Task.WhenAll(saves.Select(async t => { try { await t; return null; } catch (Exception ex) { return ex; } }));
+
+        Assert.All(outcomes.SkipLast(1), Assert.Null);
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(outcomes[^1]);
+        await using var scope = app.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Requests.AsNoTracking()
+            .Where(r => r.Status == RequestStatus.Completed).ToDictionaryAsync(r => r.Id);
+        Assert.Equal(41, stored.Count);
+        foreach (var expected in rows.Prepend(first))
+            foreach (var property in typeof(AiRequest).GetProperties())
+                Assert.True(Equals(property.GetValue(expected), property.GetValue(stored[expected.Id])),
+                    $"{property.Name}: saved {property.GetValue(expected)}, read back {property.GetValue(stored[expected.Id])}");
+    }
 }
 
 public sealed class PersistenceOnSqliteTests(EmbeddedBackend backends) : PersistenceTests<EmbeddedBackend>(backends);

@@ -17,7 +17,7 @@ namespace GigaOffice.Data;
 public sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {
     public static readonly SqliteConnectionSetup Instance = new();
-    private const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+    public const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
 
     /// <summary>Run on an open connection before a commit that must be on disk when it returns.</summary>
     public const string FullSync = "PRAGMA synchronous = FULL;";
