@@ -59,8 +59,6 @@ public static class Scenarios
         var late = 0L;
         var total = (long)Math.Round((o.Warmup + o.Duration) * o.Rate);
         var warmupCount = (long)Math.Round(o.Warmup * o.Rate);
-        var start = Stopwatch.GetTimestamp();
-        var inFlight = new List<Task>();
 
         async Task FireAsync(long index, long intended)
         {
@@ -75,15 +73,7 @@ public static class Scenarios
             else errors.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
         }
 
-        for (long i = 0; i < total;)
-        {
-            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * o.Rate) + 1);
-            for (; i < due; i++)
-                inFlight.Add(FireAsync(i, start + (long)(i / o.Rate * Stopwatch.Frequency)));
-            if (inFlight.Count > 4096) inFlight.RemoveAll(t => t.IsCompleted);
-            await Task.Delay(1);
-        }
-        await Task.WhenAll(inFlight);
+        await Task.WhenAll(await Pacer.RunAsync(total, o.Rate, FireAsync));
 
         var achieved = accepted / o.Duration;
         Report("accept-rate", o, achieved, latencies, errors,
@@ -129,8 +119,6 @@ public static class Scenarios
         var accepted = new ConcurrentBag<(long Index, Guid Id)>();
         var refused = new ConcurrentDictionary<string, int>();
         var total = (long)Math.Round(o.Duration * o.Rate);
-        var start = Stopwatch.GetTimestamp();
-        var inFlight = new List<Task>();
 
         async Task FireAsync(long index)
         {
@@ -139,14 +127,7 @@ public static class Scenarios
             else refused.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
         }
 
-        for (long i = 0; i < total;)
-        {
-            var due = Math.Min(total, (long)((Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency * o.Rate) + 1);
-            for (; i < due; i++) inFlight.Add(FireAsync(i));
-            if (inFlight.Count > 4096) inFlight.RemoveAll(t => t.IsCompleted);
-            await Task.Delay(1);
-        }
-        await Task.WhenAll(inFlight);
+        await Task.WhenAll(await Pacer.RunAsync(total, o.Rate, (index, _) => FireAsync(index)));
         Console.WriteLine($"offered {total}, accepted {accepted.Count}, not accepted {refused.Values.Sum()} ({Describe(refused)})");
 
         var ids = accepted.OrderBy(a => a.Index).Select(a => a.Id).ToList();
