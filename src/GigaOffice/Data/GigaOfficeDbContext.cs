@@ -52,7 +52,10 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
                 .HasFilter("\"PublishedAt\" IS NULL AND \"Status\" IN ('queued', 'processing')");
             e.Property(r => r.CacheKey).HasMaxLength(64);
             e.Property(r => r.ClassifiedBy).HasMaxLength(16);
-            e.HasIndex(r => r.CacheKey);
+            // The result cache's lookup: key, then the newest completion. With only CacheKey indexed,
+            // SQLite (no statistics) chose the (Status, CreatedAt) index and read every completed row
+            // for each request processed: 35 ms per lookup at 38,000 rows, growing with the table.
+            e.HasIndex(r => new { r.CacheKey, r.CompletedAt });
         });
         model.Entity<RequestFeedback>(e =>
         {

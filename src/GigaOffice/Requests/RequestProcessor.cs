@@ -166,6 +166,12 @@ public sealed class RequestProcessor(
         db.Requests.Where(r => (r.Status == RequestStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now))
                                || (r.Status == RequestStatus.Processing && r.LeaseUntil < now));
 
+    /// <summary>Completed answers under a cache key, newest first (index: CacheKey, CompletedAt).</summary>
+    internal static IQueryable<AiRequest> CacheSources(GigaOfficeDbContext db, string key, DateTime notBefore, Guid except) =>
+        db.Requests.AsNoTracking()
+            .Where(r => r.CacheKey == key && r.Status == RequestStatus.Completed && r.CachedFromId == null && r.CompletedAt >= notBefore && r.Id != except)
+            .OrderByDescending(r => r.CompletedAt);
+
     private sealed record Outcome(GigaChatCompletion Completion, double GigaChatMs, int PromptVersion, string CacheKey);
 
     /// <summary>
@@ -179,9 +185,7 @@ public sealed class RequestProcessor(
         var key = ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model);
         var now = time.GetUtcNow().UtcDateTime;
         var cutoff = now.AddSeconds(-_cache.TtlSeconds);
-        var source = await db.Requests.AsNoTracking()
-            .Where(r => r.CacheKey == key && r.Status == RequestStatus.Completed && r.CachedFromId == null && r.CompletedAt >= cutoff && r.Id != request.Id)
-            .OrderByDescending(r => r.CompletedAt)
+        var source = await CacheSources(db, key, cutoff, request.Id)
             .Select(r => new { r.Id, r.ResultJson, r.Model })
             .FirstOrDefaultAsync(ct);
         if (source?.ResultJson is null) return null;

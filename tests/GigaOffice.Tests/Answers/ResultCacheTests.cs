@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests.Answers;
 
@@ -11,6 +13,28 @@ public sealed class ResultCacheTests : IDisposable
 
     private static object Request(string query = "Посчитай среднее по каждому товару", string range = "A1:D3") =>
         new { query_text = query, category = "analysis", input_range = range, input_data = TestPrompts.Sales };
+
+    [Fact]
+    public async Task The_cache_lookup_reads_its_index_not_every_completed_request()
+    {
+        // SQLite has no statistics to go by: with CacheKey alone indexed it chose (Status, CreatedAt) and
+        // read every completed row for each request processed, so workers slowed as the table grew.
+        _app.CreateClient();
+        await using var scope = _app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>();
+        var sql = GigaOffice.Requests.RequestProcessor.CacheSources(db, "key", DateTime.UtcNow, Guid.NewGuid()).Select(r => r.Id).ToQueryString();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        // Parameters stay unbound (NULL): the plan does not depend on their values.
+        explain.CommandText = "EXPLAIN QUERY PLAN " + string.Join('\n', sql.Split('\n').Where(line => !line.StartsWith(".param")));
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        Assert.Contains(plan, step => step.Contains("IX_ai_requests_CacheKey_CompletedAt"));
+        Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE"));
+    }
 
     [Fact]
     public async Task An_identical_request_is_answered_from_the_cache_without_tokens()

@@ -134,9 +134,9 @@ namespace GigaOffice.Data.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CacheKey");
-
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("CacheKey", "CompletedAt");
 
                     b.HasIndex("ClientKeyId", "CreatedAt");
 

@@ -129,9 +129,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("CacheKey");
-
                     b.HasIndex("CreatedAt");
+
+                    b.HasIndex("CacheKey", "CompletedAt");
 
                     b.HasIndex("ClientKeyId", "CreatedAt");
 
