@@ -20,4 +20,16 @@ public static class DatabaseErrors
         }
         return false;
     }
+
+    /// <summary>A row with the same key exists: another writer (often another instance) got there first.</summary>
+    public static bool IsUniqueViolation(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }) return true;
+            // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+            if (e is SqliteException { SqliteExtendedErrorCode: 2067 or 1555 }) return true;
+        }
+        return false;
+    }
 }

@@ -124,19 +124,28 @@ public sealed class DatabaseInitializer(IServiceProvider services, DatabaseReadi
 
     private async Task<bool> TryOnceAsync(CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await DatabaseSetup.MigrateAndSeedAsync(services, cancellationToken);
-            readiness.LastError = null;
-            readiness.MarkReady();
-            logger.LogInformation("Database is migrated and prompts are seeded");
-            return true;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            readiness.LastError = ex.GetType().Name;
-            logger.LogError(ex, "Database is not available yet; retrying in the background");
-            return false;
+            try
+            {
+                await DatabaseSetup.MigrateAndSeedAsync(services, cancellationToken);
+                readiness.LastError = null;
+                readiness.MarkReady();
+                logger.LogInformation("Database is migrated and prompts are seeded");
+                return true;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < 3 && DatabaseErrors.IsUniqueViolation(ex))
+            {
+                // Instances started together on an empty database seed the same prompts; one wins,
+                // the others see its rows on the next pass. Not an outage, so not an error.
+                logger.LogInformation("Another instance seeded the prompts at the same time; seeding again");
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                readiness.LastError = ex.GetType().Name;
+                logger.LogError(ex, "Database is not available yet; retrying in the background");
+                return false;
+            }
         }
     }
 
