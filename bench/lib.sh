@@ -6,7 +6,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 # SERVICE_DLL may point at another build (e.g. a publish of an older commit) for A/B runs.
 SERVICE_DLL=$(realpath -m "${SERVICE_DLL:-$ROOT/src/GigaOffice/bin/Release/net10.0/GigaOffice.dll}")
-LOADGEN_DLL=$ROOT/bench/LoadGen/bin/Release/net10.0/LoadGen.dll
+# LOADGEN_DLL may point at another build of the generator, as SERVICE_DLL does.
+LOADGEN_DLL=$(realpath -m "${LOADGEN_DLL:-$ROOT/bench/LoadGen/bin/Release/net10.0/LoadGen.dll}")
 FAKE_DLL=$ROOT/tests/FakeGigaChat/bin/Release/net10.0/FakeGigaChat.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
