@@ -28,8 +28,12 @@ fi
 overhead_values() {
   local kind=$1
   if [ "${BACKEND:-sqlite}" = sqlite ]; then
+    # SQLite's date functions work in whole milliseconds (julianday of two times a few hundred µs
+    # apart differs by 0 or 1 ms), so the stored text is taken apart: days, then seconds of the day.
+    local tod='(substr(X, 12, 2) * 3600 + substr(X, 15, 2) * 60 + CAST(substr(X, 18) AS REAL))'
     local expr="ProcessingMs - GigaChatMs"
-    [ "$kind" = path ] && expr="(julianday(CompletedAt) - julianday(StartedAt)) * 86400000.0 - GigaChatMs"
+    [ "$kind" = path ] && expr="(julianday(substr(CompletedAt, 1, 10)) - julianday(substr(StartedAt, 1, 10))) * 86400000.0
+      + (${tod//X/CompletedAt} - ${tod//X/StartedAt}) * 1000.0 - GigaChatMs"
     sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT $expr FROM ai_requests WHERE Status = 'completed' AND CreatedAt > '$MEASURED_SINCE';"
   else
     local expr='"ProcessingMs" - "GigaChatMs"'
