@@ -128,13 +128,8 @@ internal sealed class SqliteRequestInsert : IDisposable
         try
         {
             connection.Open();
-            using (var setup = connection.CreateCommand())
-            {
-                // The settings of every connection (SqliteConnectionSetup), except that a 202 is a
-                // promise: these commits wait for the disk.
-                setup.CommandText = SqliteConnectionSetup.Pragmas + SqliteConnectionSetup.FullSync;
-                setup.ExecuteNonQuery();
-            }
+            // The settings of every connection, except that a 202 is a promise: these commits wait for the disk.
+            SqliteConnectionSetup.Configure(connection, SqliteConnectionSetup.FullSync);
             var insert = connection.CreateCommand();
             insert.CommandText = $"INSERT INTO \"{entity.GetTableName()}\" ({string.Join(", ", entity.GetProperties().Select(p => $"\"{p.GetColumnName()}\""))}) " +
                                  $"VALUES ({string.Join(", ", columns.Select(c => c.Item3))})";
