@@ -9,7 +9,7 @@ namespace GigaOffice.GigaChat;
 /// The quota of the whole deployment: every instance records its grants in one table, and a
 /// grant is only made while fewer than the limit exist in the rolling window. Check and insert
 /// run under one lock held by the database: <c>pg_advisory_xact_lock</c> on PostgreSQL, the
-/// write lock that SQLite's <c>BEGIN IMMEDIATE</c> takes. A grant counts for the window plus a
+/// write lock SQLite takes for one statement. A grant counts for the window plus a
 /// safety margin, which absorbs the time between the grant and the call reaching GigaChat.
 /// </summary>
 public sealed class DatabaseGigaChatQuota(
@@ -59,25 +59,16 @@ public sealed class DatabaseGigaChatQuota(
     private async Task<(long? GrantId, TimeSpan Wait)> TryTakeOnceAsync(GigaOfficeDbContext db, CancellationToken cancellationToken)
     {
         db.ChangeTracker.Clear();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        long now;
-        if (db.Database.IsNpgsql())
-        {
-            // The lock first (the FROM clause runs before the select list), then the database's clock:
-            // one clock for all instances, whatever their own drift. One round trip for both.
-            now = await db.Database.SqlQueryRaw<long>(
-                    "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS \"Value\" FROM (SELECT pg_advisory_xact_lock({0})) AS l",
-                    AdvisoryLockKey)
-                .SingleAsync(cancellationToken);
-        }
-        else
-        {
-            // SQLite: instances share the file, hence the host and its clock.
-            now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        }
+        if (!db.Database.IsNpgsql()) return await TryTakeOnSqliteAsync(db, cancellationToken);
 
-        var windowStart = now - _windowMs;
-        await db.QuotaGrants.Where(g => g.GrantedAtMs <= windowStart).ExecuteDeleteAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The lock first (the FROM clause runs before the select list), then the database's clock:
+        // one clock for all instances, whatever their own drift. One round trip for both.
+        var now = await db.Database.SqlQueryRaw<long>(
+                "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS \"Value\" FROM (SELECT pg_advisory_xact_lock({0})) AS l",
+                AdvisoryLockKey)
+            .SingleAsync(cancellationToken);
+        await db.QuotaGrants.Where(g => g.GrantedAtMs <= now - _windowMs).ExecuteDeleteAsync(cancellationToken);
         // A count, not the rows: with a high limit the window holds thousands of grants.
         var granted = await db.QuotaGrants.CountAsync(cancellationToken);
         if (granted < _limit)
@@ -88,10 +79,43 @@ public sealed class DatabaseGigaChatQuota(
             await transaction.CommitAsync(cancellationToken);
             return (grant.Id, TimeSpan.Zero);
         }
-        // The slot frees when enough of the oldest grants leave the window (more than one if the limit was lowered).
-        var freeingGrant = await db.QuotaGrants.OrderBy(g => g.GrantedAtMs).Skip(granted - _limit).Select(g => g.GrantedAtMs).FirstAsync(cancellationToken);
+        var wait = await UntilSlotFreesAsync(db, now, granted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        var frees = freeingGrant + _windowMs - now;
-        return (null, TimeSpan.FromMilliseconds(Math.Max(1, frees)));
+        return (null, wait);
+    }
+
+    /// <summary>
+    /// SQLite: check and insert are one statement, which SQLite runs under the write lock of the
+    /// file, shared by every process on it. A transaction of four round trips held that lock so
+    /// long that the workers' claims and results queued behind it (docs/BENCHMARKS.md).
+    /// Instances share the file, hence the host and its clock.
+    /// </summary>
+    private async Task<(long? GrantId, TimeSpan Wait)> TryTakeOnSqliteAsync(GigaOfficeDbContext db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var windowStart = now - _windowMs;
+        var granted = await db.Database.SqlQuery<long>($"""
+            INSERT INTO gigachat_quota_grants ("GrantedAtMs") SELECT {now}
+            WHERE (SELECT COUNT(*) FROM gigachat_quota_grants WHERE "GrantedAtMs" > {windowStart}) < {_limit}
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (granted.Count == 1)
+        {
+            await db.QuotaGrants.Where(g => g.GrantedAtMs <= windowStart).ExecuteDeleteAsync(cancellationToken);
+            return (granted[0], TimeSpan.Zero);
+        }
+        var inWindow = await db.QuotaGrants.CountAsync(g => g.GrantedAtMs > windowStart, cancellationToken);
+        return (null, await UntilSlotFreesAsync(db, now, inWindow, cancellationToken));
+    }
+
+    /// <summary>
+    /// When enough of the oldest grants in the window leave it for a slot to free (more than one
+    /// if the limit was lowered).
+    /// </summary>
+    private async Task<TimeSpan> UntilSlotFreesAsync(GigaOfficeDbContext db, long now, int granted, CancellationToken cancellationToken)
+    {
+        var freeingGrant = await db.QuotaGrants.Where(g => g.GrantedAtMs > now - _windowMs).OrderBy(g => g.GrantedAtMs)
+            .Skip(Math.Max(0, granted - _limit)).Select(g => g.GrantedAtMs).FirstOrDefaultAsync(cancellationToken);
+        return TimeSpan.FromMilliseconds(Math.Max(1, freeingGrant + _windowMs - now));
     }
 }
