@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests;
 
-/// <summary>How the service's SQLite connections are set up (SqliteConnectionSetup, SqliteBusyWait).</summary>
+/// <summary>How the service's SQLite connections are set up (SqliteConnectionSetup, SqliteBusyWait, SqliteFunctionlessConnection).</summary>
 public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixture<EmbeddedBackend>
 {
     [Fact]
@@ -43,6 +43,19 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         var limit = SqliteBusyWait.Limit.Ticks / TimeSpan.TicksPerMicrosecond;
         var lastTry = Enumerable.Range(0, 100_000).First(n => SqliteBusyWait.WaitedMicroseconds(n) >= limit);
         Assert.InRange(SqliteBusyWait.WaitedMicroseconds(lastTry - 1), limit - 2000, limit - 1);
+    }
+
+    [Fact]
+    public async Task EF_opens_its_SQLite_connections_without_EF_functions()
+    {
+        await using var app = (await backends.CreateAsync()).CreateApp();
+        app.CreateClient();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+
+        Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync());
+        var error = await Assert.ThrowsAsync<SqliteException>(() => db.Database.SqlQueryRaw<int>("SELECT ef_compare(1, 2) AS \"Value\"").SingleAsync());
+        Assert.Contains("no such function", error.Message);
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

@@ -31,7 +31,8 @@ public static class DatabaseSetup
             // 500 req/s, 41 ms with this). Idle threads cost little.
             ThreadPool.GetMinThreads(out var workers, out var completionPorts);
             ThreadPool.SetMinThreads(Math.Max(workers, SqliteMinThreads), completionPorts);
-            services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString).AddInterceptors(SqliteConnectionSetup.Instance));
+            services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString)
+                .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions());
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
         }
         services.AddSingleton<DatabaseReadiness>();
