@@ -58,17 +58,14 @@ public static class RequestEndpoints
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
-        if (r is null) return NotFound(id);
-        return TypedResults.Ok(new RequestStatusResponse(r.Id, r.Status, r.Category, r.CreatedAt, r.StartedAt, r.CompletedAt,
-            r.Attempts, RequestError.Of(r), r.CorrelationId));
+        return await RequestLookup.StatusAsync(db, id, http, cancellationToken) is { } status ? TypedResults.Ok(status) : NotFound(id);
     }
 
     internal static async Task<Results<Ok<RequestResultResponse>, ProblemHttpResult, ValidationProblem>> ResultAsync(
         string request_id, GigaOfficeDbContext db, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Guid.TryParse(request_id, out var id)) return InvalidId();
-        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, cancellationToken);
+        var r = await RequestLookup.FindAsync(db, id, http, cancellationToken);
         if (r is null) return NotFound(id);
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return NotReady(r, http);
         return TypedResults.Ok(RequestResultResponse.Of(r));
@@ -78,7 +75,7 @@ public static class RequestEndpoints
     internal static async Task<(AiRequest? Request, IResult? Problem)> FinishedAsync(string requestId, GigaOfficeDbContext db, HttpContext http, CancellationToken ct)
     {
         if (!Guid.TryParse(requestId, out var id)) return (null, InvalidId());
-        var r = await db.Requests.AsNoTracking().ForClient(http).FirstOrDefaultAsync(x => x.Id == id, ct);
+        var r = await RequestLookup.FindAsync(db, id, http, ct);
         if (r is null) return (null, NotFound(id));
         if (r.Status is RequestStatus.Queued or RequestStatus.Processing) return (null, NotReady(r, http));
         return (r, null);
