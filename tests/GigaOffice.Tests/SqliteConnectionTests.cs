@@ -20,6 +20,72 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         waiter.Open();
         SqliteConnectionSetup.Configure(waiter);
 
+        await AssertWritesWaitInShortStepsAsync(holder, waiter);
+    }
+
+    [Fact]
+    public async Task A_pooled_connection_keeps_its_settings_when_opened_again()
+    {
+        var source = $"Data Source={TempPaths.NewDatabase()}";
+        await using var holder = new SqliteConnection(source);
+        holder.Open();
+        Execute(holder, "PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER);");
+        SQLitePCL.sqlite3 native;
+        await using (var accepting = new SqliteConnection(source))
+        {
+            accepting.Open();
+            native = accepting.Handle!;
+            SqliteConnectionSetup.Configure(accepting, SqliteConnectionSetup.FullSync);
+            Assert.Equal(2L, Scalar(accepting, "PRAGMA synchronous")); // FULL
+        }
+
+        // Back from the pool for EF: the accept writer's FULL is undone, the rest stays.
+        await using var reopened = new SqliteConnection(source);
+        reopened.Open();
+        Assert.Same(native, reopened.Handle);
+        SqliteConnectionSetup.Configure(reopened);
+        Assert.Equal(1L, Scalar(reopened, "PRAGMA synchronous")); // NORMAL
+        reopened.Close();
+
+        // Opened again, Configure finds it set up and runs nothing: the settings are still there.
+        reopened.Open();
+        Assert.Same(native, reopened.Handle);
+        SqliteConnectionSetup.Configure(reopened);
+        Assert.Equal(1L, Scalar(reopened, "PRAGMA synchronous"));
+        Assert.Equal(0L, Scalar(reopened, "PRAGMA wal_autocheckpoint"));
+        await AssertWritesWaitInShortStepsAsync(holder, reopened);
+    }
+
+    [Fact]
+    public async Task The_write_ahead_log_is_moved_into_the_database_file_and_then_reused_while_the_service_runs()
+    {
+        var backend = await backends.CreateAsync();
+        var path = backend["Database:SqlitePath"]!;
+        await using var app = backend.CreateApp();
+        app.CreateClient();
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        await db.Database.ExecuteSqlRawAsync("CREATE TABLE filler (x BLOB)");
+        const long written = 2_000 * 4_096;
+        var fill = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT randomblob(4096) FROM n";
+
+        // The service's connections do not checkpoint (wal_autocheckpoint = 0): only the background
+        // checkpointer brings these pages from the log into the database file.
+        var before = new FileInfo(path).Length;
+        await db.Database.ExecuteSqlRawAsync(fill);
+        await Eventually.WaitAsync(() => Task.FromResult(new FileInfo(path).Length), length => length >= before + written, TimeSpan.FromSeconds(15));
+
+        // A fully checkpointed log starts over: the second batch reuses it instead of growing it to twice the size.
+        await Task.Delay(SqliteCheckpointer.Interval * 2);
+        await db.Database.ExecuteSqlRawAsync(fill);
+        await Eventually.WaitAsync(() => Task.FromResult(new FileInfo(path).Length), length => length >= before + 2 * written, TimeSpan.FromSeconds(15));
+        Assert.InRange(new FileInfo(path + "-wal").Length, 1, written * 3 / 2);
+    }
+
+    /// <summary>A write of <paramref name="waiter"/> blocked by <paramref name="holder"/>'s transaction waits in <see cref="SqliteBusyWait"/>'s steps, then goes through.</summary>
+    private static async Task AssertWritesWaitInShortStepsAsync(SqliteConnection holder, SqliteConnection waiter)
+    {
+        var rowsBefore = (long)Scalar(holder, "SELECT COUNT(*) FROM t")!;
         await using (var transaction = holder.BeginTransaction())
         {
             Execute(holder, "INSERT INTO t VALUES (1);", transaction);
@@ -31,15 +97,16 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
             transaction.Commit();
             await blocked.WaitAsync(TimeSpan.FromSeconds(10));
         }
-        await using var count = holder.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM t";
-        Assert.Equal(2L, count.ExecuteScalar());
+        Assert.Equal(rowsBefore + 2, Scalar(holder, "SELECT COUNT(*) FROM t"));
     }
 
     [Fact]
     public void The_wait_gives_up_after_the_limit_as_busy_timeout_did()
     {
-        Assert.Equal([50, 100, 200, 400, 800, 1600, 2000, 2000], Enumerable.Range(0, 8).Select(SqliteBusyWait.DelayMicroseconds));
+        Assert.All(Enumerable.Range(0, 100), n => Assert.Equal(50, SqliteBusyWait.DelayMicroseconds(n)));
+        Assert.Equal([100, 200, 400, 800, 1600, 2000, 2000], Enumerable.Range(100, 7).Select(SqliteBusyWait.DelayMicroseconds));
+        Assert.Equal(5_000, SqliteBusyWait.WaitedMicroseconds(100));
+        Assert.Equal(5_000 + 100 + 200 + 400 + 800 + 1600 + 2000 + 2000 + 2000, SqliteBusyWait.WaitedMicroseconds(108));
         var limit = SqliteBusyWait.Limit.Ticks / TimeSpan.TicksPerMicrosecond;
         var lastTry = Enumerable.Range(0, 100_000).First(n => SqliteBusyWait.WaitedMicroseconds(n) >= limit);
         Assert.InRange(SqliteBusyWait.WaitedMicroseconds(lastTry - 1), limit - 2000, limit - 1);
@@ -56,6 +123,13 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         Assert.Equal(1, await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").SingleAsync());
         var error = await Assert.ThrowsAsync<SqliteException>(() => db.Database.SqlQueryRaw<int>("SELECT ef_compare(1, 2) AS \"Value\"").SingleAsync());
         Assert.Contains("no such function", error.Message);
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -15,9 +16,15 @@ namespace GigaOffice.Data;
 /// crash can undo only the last moments of worker state changes, which the lease then repeats.
 /// Accepting a request is the one write that must be on disk before it is answered:
 /// <see cref="FullSync"/> makes the accept commits flush, and with them everything before.</para>
+/// <para>Both stay on the native connection while it rests in Microsoft.Data.Sqlite's pool, so
+/// they are applied once per native connection, not on every open: EF opens a connection for each
+/// query (four for a processed request, one for each status poll), and each open ran the pragmas again.</para>
 /// </summary>
 public sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {
+    // The extra pragmas applied to each native connection (the pool reuses them).
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, string> Applied = new();
+
     public static readonly SqliteConnectionSetup Instance = new();
     public const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
 
@@ -27,10 +34,13 @@ public sealed class SqliteConnectionSetup : DbConnectionInterceptor
     /// <summary>The busy wait and <see cref="Pragmas"/>, on a connection just opened.</summary>
     public static void Configure(SqliteConnection connection, string extraPragmas = "")
     {
+        var handle = connection.Handle!;
+        if (Applied.TryGetValue(handle, out var applied) && applied == extraPragmas) return;
         SqliteBusyWait.Install(connection);
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas + extraPragmas;
         command.ExecuteNonQuery();
+        Applied.AddOrUpdate(handle, extraPragmas);
     }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) =>
