@@ -10,7 +10,9 @@ using GigaOffice.Requests;
 using GigaOffice.Retention;
 using Microsoft.Extensions.Options;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings are read once, at start, where they are validated. Reloading them on change would watch
+// the working directory with all below it, the SQLite files too: a wake-up on every database write.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 builder.AddGigaOfficeConfiguration(args);
 builder.AddGigaOfficeLogging();
 builder.UseGigaOfficeUrls();
