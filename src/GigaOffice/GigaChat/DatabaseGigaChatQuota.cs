@@ -87,25 +87,53 @@ public sealed class DatabaseGigaChatQuota(
     /// <summary>
     /// SQLite: check and insert are one statement, which SQLite runs under the write lock of the
     /// file, shared by every process on it. A transaction of four round trips held that lock so
-    /// long that the workers' claims and results queued behind it (docs/BENCHMARKS.md).
-    /// Instances share the file, hence the host and its clock.
+    /// long that the workers' claims and results queued behind it (docs/BENCHMARKS.md). The
+    /// statement goes to the connection as it is: through EF's query pipeline it cost more than
+    /// SQLite's work. Instances share the file, hence the host and its clock.
     /// </summary>
     private async Task<(long? GrantId, TimeSpan Wait)> TryTakeOnSqliteAsync(GigaOfficeDbContext db, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var windowStart = now - _windowMs;
-        var granted = await db.Database.SqlQuery<long>($"""
-            INSERT INTO gigachat_quota_grants ("GrantedAtMs") SELECT {now}
-            WHERE (SELECT COUNT(*) FROM gigachat_quota_grants WHERE "GrantedAtMs" > {windowStart}) < {_limit}
-            RETURNING "Id" AS "Value"
-            """).ToListAsync(cancellationToken);
-        if (granted.Count == 1)
+        long? grantId;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
         {
-            await db.QuotaGrants.Where(g => g.GrantedAtMs <= windowStart).ExecuteDeleteAsync(cancellationToken);
-            return (granted[0], TimeSpan.Zero);
+            await using var insert = db.Database.GetDbConnection().CreateCommand();
+            insert.CommandText = """
+                INSERT INTO gigachat_quota_grants ("GrantedAtMs") SELECT $now
+                WHERE (SELECT COUNT(*) FROM gigachat_quota_grants WHERE "GrantedAtMs" > $windowStart) < $limit
+                RETURNING "Id"
+                """;
+            AddParameter(insert, "$now", now);
+            AddParameter(insert, "$windowStart", windowStart);
+            AddParameter(insert, "$limit", _limit);
+            grantId = await insert.ExecuteScalarAsync(cancellationToken) is long id ? id : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+        if (grantId is { } granted)
+        {
+            // Grants that left the window only take space (the count above skips them): sweep them
+            // now and then rather than with a second write on every grant.
+            if (granted % ExpiredSweepEvery == 0)
+                await db.QuotaGrants.Where(g => g.GrantedAtMs <= windowStart).ExecuteDeleteAsync(cancellationToken);
+            return (granted, TimeSpan.Zero);
         }
         var inWindow = await db.QuotaGrants.CountAsync(g => g.GrantedAtMs > windowStart, cancellationToken);
         return (null, await UntilSlotFreesAsync(db, now, inWindow, cancellationToken));
+    }
+
+    private const int ExpiredSweepEvery = 64;
+
+    private static void AddParameter(System.Data.Common.DbCommand command, string name, long value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public sealed class RequestProcessor(
 
         // Look before waiting for quota: a duplicate notice must not spend a slot, nor a cached answer.
         var now = time.GetUtcNow().UtcDateTime;
-        var pending = await Claimable(db, now).AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var pending = await WorkerQueries.FindClaimableAsync(db, id, now, cancellationToken);
         if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
         if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
         var slot = await quota.AcquireAsync(cancellationToken);
@@ -57,11 +57,7 @@ public sealed class RequestProcessor(
         // connection) finds no claimable row; the times it wrote tell that the claim is ours.
         // Fenced by the attempt seen above, so the row read then is the row claimed: no second read.
         var seenAttempts = pending.Attempts;
-        var claimed = await WhileLeasedAsync(id, leaseUntil, () => Claimable(db, now).Where(r => r.Id == id && r.Attempts == seenAttempts).ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.Status, RequestStatus.Processing)
-                .SetProperty(r => r.StartedAt, now)
-                .SetProperty(r => r.LeaseUntil, leaseUntil)
-                .SetProperty(r => r.Attempts, r => r.Attempts + 1), CancellationToken.None)) == 1
+        var claimed = await WhileLeasedAsync(id, leaseUntil, () => WorkerQueries.ClaimAsync(db, id, seenAttempts, now, leaseUntil, CancellationToken.None)) == 1
             || await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
                 && r.Attempts == seenAttempts + 1 && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
         if (!claimed)
@@ -224,19 +220,9 @@ public sealed class RequestProcessor(
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
-        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Status, RequestStatus.Completed)
-            .SetProperty(r => r.CompletedAt, now)
-            .SetProperty(r => r.LeaseUntil, (DateTime?)null)
-            .SetProperty(r => r.ResultJson, resultJson)
-            .SetProperty(r => r.CacheKey, outcome.CacheKey)
-            .SetProperty(r => r.Model, outcome.Completion.Model)
-            .SetProperty(r => r.PromptVersion, outcome.PromptVersion)
-            .SetProperty(r => r.PromptTokens, usage.PromptTokens)
-            .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
-            .SetProperty(r => r.TotalTokens, usage.TotalTokens)
-            .SetProperty(r => r.ProcessingMs, processingMs)
-            .SetProperty(r => r.GigaChatMs, outcome.GigaChatMs), ct));
+        var done = new CompletedRequest(now, resultJson, outcome.CacheKey, outcome.Completion.Model, outcome.PromptVersion,
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, processingMs, outcome.GigaChatMs);
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => WorkerQueries.CompleteAsync(db, id, attempt, done, ct));
         if (!stored) return ProcessOutcome.Busy;
         // Only the worker that still owned the request counts it, so a takeover is not counted twice.
         metrics.RequestFinished(category, completed: true, processingMs, outcome.GigaChatMs, usage, errorCode: null);

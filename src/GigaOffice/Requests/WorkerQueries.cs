@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using GigaOffice.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace GigaOffice.Requests;
+
+/// <summary>
+/// The statements every processed request runs: read it, claim it, store its answer. Building
+/// and parameterising their LINQ trees on every call cost more CPU and allocated more than the
+/// database's own work (docs/BENCHMARKS.md), so the reads are compiled once and the two writes
+/// are plain SQL (EF cannot compile an ExecuteUpdate). The SQL is the same on SQLite and
+/// PostgreSQL; parameters take EF's default mappings, which are the columns' mappings here.
+/// </summary>
+internal static class WorkerQueries
+{
+    // A compiled query keeps the executor of the provider it first ran on: one per context type.
+    private static readonly ConcurrentDictionary<Type, Func<GigaOfficeDbContext, Guid, DateTime, CancellationToken, Task<AiRequest?>>> FindClaimableByContext = new();
+
+    /// <summary>The request, if a worker may take it now (<see cref="RequestProcessor.Claimable"/>).</summary>
+    public static Task<AiRequest?> FindClaimableAsync(GigaOfficeDbContext db, Guid id, DateTime now, CancellationToken ct) =>
+        FindClaimableByContext.GetOrAdd(db.GetType(), static _ => EF.CompileAsyncQuery((GigaOfficeDbContext db, Guid id, DateTime now, CancellationToken ct) =>
+            db.Requests.AsNoTracking().FirstOrDefault(r => r.Id == id
+                && ((r.Status == RequestStatus.Queued && (r.LeaseUntil == null || r.LeaseUntil <= now))
+                    || (r.Status == RequestStatus.Processing && r.LeaseUntil < now)))))(db, id, now, ct);
+
+    /// <summary>Claims the request as it was read (<paramref name="seenAttempts"/>); 1 when this worker got it.</summary>
+    public static Task<int> ClaimAsync(GigaOfficeDbContext db, Guid id, int seenAttempts, DateTime now, DateTime leaseUntil, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            UPDATE "ai_requests" SET "Status" = 'processing', "StartedAt" = {now}, "LeaseUntil" = {leaseUntil}, "Attempts" = "Attempts" + 1
+            WHERE "Id" = {id} AND "Attempts" = {seenAttempts}
+              AND (("Status" = 'queued' AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {now})) OR ("Status" = 'processing' AND "LeaseUntil" < {now}))
+            """, ct);
+
+    /// <summary>Stores the answer if this worker still owns the request (attempt <paramref name="attempt"/>); 1 when stored.</summary>
+    public static Task<int> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, CompletedRequest done, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"""
+            UPDATE "ai_requests" SET "Status" = 'completed', "CompletedAt" = {done.CompletedAt}, "LeaseUntil" = NULL,
+              "ResultJson" = {done.ResultJson}, "CacheKey" = {done.CacheKey}, "Model" = {done.Model}, "PromptVersion" = {done.PromptVersion},
+              "PromptTokens" = {done.PromptTokens}, "CompletionTokens" = {done.CompletionTokens}, "TotalTokens" = {done.TotalTokens},
+              "ProcessingMs" = {done.ProcessingMs}, "GigaChatMs" = {done.GigaChatMs}
+            WHERE "Id" = {id} AND "Status" = 'processing' AND "Attempts" = {attempt}
+            """, ct);
+}
+
+/// <summary>What a completed request stores.</summary>
+internal sealed record CompletedRequest(
+    DateTime CompletedAt, string ResultJson, string CacheKey, string Model, int PromptVersion,
+    int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double GigaChatMs);
