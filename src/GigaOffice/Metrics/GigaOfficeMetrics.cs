@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using GigaOffice.Data;
 using GigaOffice.GigaChat;
 using GigaOffice.Queue;
 
@@ -38,6 +39,11 @@ public sealed class GigaOfficeMetrics
             "Requests by status: queued when accepted, then completed or failed.");
         meter.CreateObservableGauge("gigaoffice.queue.depth", () => queue.ApproximateDepth, "{request}",
             "Requests waiting in this instance's queue.");
+        // Writers on one SQLite file take turns; many waits mean the file is the bottleneck (embedded mode only).
+        meter.CreateObservableCounter("gigaoffice.sqlite.lock.waits", () => SqliteBusyWait.Waits, "{wait}",
+            "Times a SQLite write waited for another connection's write lock.");
+        meter.CreateObservableCounter("gigaoffice.sqlite.lock.wait.duration", () => SqliteBusyWait.Slept.TotalSeconds, "s",
+            "Time SQLite writes spent waiting for another connection's write lock.");
         _processing = meter.CreateHistogram("gigaoffice.request.processing.duration", "s",
             "From a worker taking the request to its stored result.", advice: Seconds);
         _gigaChat = meter.CreateHistogram("gigaoffice.gigachat.duration", "s", "Time spent waiting for GigaChat's answer.", advice: Seconds);

@@ -26,6 +26,8 @@ public static class TelemetrySetup
                 .AddMeter(GigaOfficeMetrics.MeterName)
                 // The framework's own meters: HTTP requests by route and status code, rate limiter rejections.
                 .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.RateLimiting", "System.Net.Http")
+                // The runtime's: garbage collections and their pauses, heap, thread pool queue, CPU time.
+                .AddMeter("System.Runtime")
                 .AddPrometheusExporter());
 
         if (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint)) return;

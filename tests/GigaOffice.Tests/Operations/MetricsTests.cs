@@ -70,6 +70,12 @@ public sealed class MetricsTests
         Assert.Matches(Series("gigaoffice_errors_total", "code=\"model_refused_test\"", "outcome=\"failed\"") + @" 1(\s|$)", text);
         // HTTP requests by route and status code, from ASP.NET Core's own meter.
         Assert.Matches(Series("http_server_request_duration_seconds_count", "http_response_status_code=\"202\"", "http_route=\"/api/ai/process\""), text);
+        // The runtime's own: collections by generation and the time the process was paused for them.
+        Assert.Matches(Series("dotnet_gc_collections_total", "gc_heap_generation=\"gen0\""), text);
+        Assert.Matches(Series("dotnet_gc_pause_time_seconds_total"), text);
+        // Embedded mode: how often and how long writers waited for each other on the SQLite file.
+        Assert.Matches(Series("gigaoffice_sqlite_lock_waits_total") + @" \d+(\s|$)", text);
+        Assert.Matches(Series("gigaoffice_sqlite_lock_wait_duration_seconds_total"), text);
 
         // The JSON summary stays.
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/metrics");
