@@ -124,6 +124,26 @@ wrk_result() {
     END { printf "RESULT scenario=accept tool=wrk throughput=%s p50_ms=%s p90_ms=%s p99_ms=%s max_ms=%s errors=%d\n", rps, p50, p90, p99, max, err }'
 }
 
+# runtime_stats: the service's own runtime counters from /metrics (meter System.Runtime):
+# "gen0 gen1 gen2 gc_pause_s allocated_bytes cpu_s sqlite_lock_waits sqlite_lock_wait_s".
+# Two calls bracket a run; runtime_delta subtracts.
+runtime_stats() {
+  curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '
+    /^dotnet_gc_collections_total/ { match($0, /gc_heap_generation="gen[0-2]"/); g[substr($0, RSTART + 23, 1)] = $NF }
+    /^dotnet_gc_pause_time_seconds_total/ { pause = $NF }
+    /^dotnet_gc_heap_total_allocated_bytes_total/ { alloc = $NF }
+    /^dotnet_process_cpu_time_seconds_total/ { cpu += $NF }
+    /^gigaoffice_sqlite_lock_waits_total/ { waits = $NF }
+    /^gigaoffice_sqlite_lock_wait_duration_seconds_total/ { waited = $NF }
+    END { printf "%d %d %d %.6f %.0f %.6f %d %.6f\n", g[0], g[1], g[2], pause, alloc, cpu, waits, waited }'
+}
+# runtime_delta BEFORE AFTER REQUESTS: what the run cost the service, as one line.
+runtime_delta() {
+  awk -v n="$3" -v b="$1" -v a="$2" 'BEGIN { split(b, x, " "); split(a, y, " ")
+    printf "GC gen0 %d, gen1 %d, gen2 %d, pauses %.1f ms in all; allocated %.0f KB and CPU %.2f ms per request; SQLite lock waits %d, %.1f ms in all",
+      y[1] - x[1], y[2] - x[2], y[3] - x[3], (y[4] - x[4]) * 1000, (y[5] - x[5]) / 1024 / n, (y[6] - x[6]) * 1000 / n, y[7] - x[7], (y[8] - x[8]) * 1000 }'
+}
+
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 mb() { awk -v kb="$1" 'BEGIN { printf "%.0f", kb / 1024 }'; }

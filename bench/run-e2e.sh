@@ -5,6 +5,7 @@
 #   bench/run-e2e.sh                                  # 3 runs, concurrency 4, 300 ms
 #   WORKER_CONCURRENCY=32 bench/run-e2e.sh
 #   UPSTREAM=dryrun bench/run-e2e.sh                  # dry-run model with a 300 ms delay instead
+#   POLL_AFTER=35 bench/run-e2e.sh                    # no status polls while the workers run
 # UPSTREAM=fake (default when the service has the cloud mode) runs tests/FakeGigaChat over HTTPS.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -50,7 +51,9 @@ for run in $(seq 1 "$RUNS"); do
   # Warm-up (JIT tiering, connections, the token): WARMUP_REQUESTS (default 20 batches), not counted.
   loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "${WARMUP_REQUESTS:-$((WORKER_CONCURRENCY * 20))}" --connections 32 >/dev/null
   MEASURED_SINCE=$(date -u '+%Y-%m-%d %H:%M:%S.%N')
-  out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32)
+  runtime_before=$(runtime_stats)
+  out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32 --poll-after "${POLL_AFTER:-0}")
+  runtime=$(runtime_delta "$runtime_before" "$(runtime_stats)" "$REQUESTS")
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
   processing=$(overhead_values processing | percentiles)
@@ -61,6 +64,7 @@ for run in $(seq 1 "$RUNS"); do
   echo "run $run: $rate completions/s ($(awk -v r="$rate" -v a="$ALLOWED" 'BEGIN { printf "%.1f", 100 * r / a }')% of $ALLOWED), failed $(echo "$out" | field failed), peak RSS $(mb "$hwm") MB, load $load"
   echo "  worker overhead ms, processing minus upstream: $processing"
   echo "  worker overhead ms, claim to completion minus upstream: $path"
+  echo "  service runtime over the run: $runtime"
   echo "$rate $(echo "$processing" | sed 's/.*p99=\([0-9.]*\).*/\1/') $(echo "$path" | sed 's/.*p99=\([0-9.]*\).*/\1/') $(echo "$out" | field failed) $hwm $load" >>"$rows"
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
 done

@@ -4,11 +4,12 @@ using Microsoft.Diagnostics.Tracing;
 // Reads a trace taken with `dotnet-trace collect --profile gc-verbose` and prints every GC of the
 // service (when, which generation, how long the threads stood, which marking phase took the time),
 // then a summary: pauses, objects finalized and the types allocated most.
-if (args.Length != 1 || !File.Exists(args[0]))
+if (args.Length is < 1 or > 2 || !File.Exists(args[0]))
 {
-    Console.Error.WriteLine("usage: GcReport <trace.nettrace>");
+    Console.Error.WriteLine("usage: GcReport <trace.nettrace> [--stacks]");
     return 2;
 }
+if (args is [_, "--stacks"]) return AllocationStacks.Print(args[0]);
 
 var inv = CultureInfo.InvariantCulture;
 using var source = new EventPipeEventSource(args[0]);
@@ -16,6 +17,8 @@ var pauses = new List<(int Generation, double Ms)>();
 var phases = new Dictionary<string, double>();
 var allocated = new Dictionary<string, long>();
 long finalized = 0;
+var finalizedTypes = new Dictionary<ulong, long>();
+var typeNames = new Dictionary<ulong, string>();
 double suspendStart = 0, gcStart = 0, lastMark = 0;
 var generation = -1;
 var reason = "";
@@ -40,7 +43,15 @@ source.Clr.GCRestartEEStop += e =>
         $"{e.TimeStamp.ToUniversalTime():HH:mm:ss.fff} gen{generation} {reason,-11} pause {pause,6:F2} ms (collection {e.TimeStampRelativeMSec - gcStart,6:F2}; marking: {string.Join(", ", marks)})"));
     generation = -1;
 };
-source.Clr.GCFinalizeObject += _ => finalized++;
+source.Clr.GCFinalizeObject += e =>
+{
+    finalized++;
+    finalizedTypes[e.TypeID] = finalizedTypes.GetValueOrDefault(e.TypeID) + 1;
+};
+source.Clr.TypeBulkType += e =>
+{
+    for (var i = 0; i < e.Count; i++) typeNames[e.Values(i).TypeID] = e.Values(i).TypeName;
+};
 source.Clr.GCAllocationTick += e => allocated[e.TypeName ?? "?"] = allocated.GetValueOrDefault(e.TypeName ?? "?") + e.AllocationAmount64;
 source.Process();
 
@@ -54,6 +65,8 @@ if (pauses.Count > 0)
     Console.WriteLine("marking, ms per GC: " + string.Join(", ", phases.OrderByDescending(p => p.Value).Select(p => string.Create(inv, $"{p.Key} {p.Value / pauses.Count:F2}"))));
 }
 Console.WriteLine(string.Create(inv, $"objects finalized: {finalized} ({finalized / Math.Max(seconds, 1):F0}/s)"));
+foreach (var (type, count) in finalizedTypes.OrderByDescending(f => f.Value).Take(8))
+    Console.WriteLine(string.Create(inv, $"  {count,6}  {typeNames.GetValueOrDefault(type) ?? $"type {type:x}"}"));
 Console.WriteLine(string.Create(inv, $"allocated (sampled every ~100 KB): {allocated.Values.Sum() / 1e6 / seconds:F1} MB/s; most:"));
 foreach (var (type, bytes) in allocated.OrderByDescending(a => a.Value).Take(15))
     Console.WriteLine(string.Create(inv, $"  {bytes / 1e6 / seconds,6:F2} MB/s  {type}"));

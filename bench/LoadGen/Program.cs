@@ -26,6 +26,8 @@ const string usage = """
       --rate R             offered requests/s (accept-rate, drill; default 500)
       --requests M         requests to submit (e2e; default 1000)
       --finish-timeout S   how long to wait for accepted requests to finish (e2e, drill; default 600)
+      --poll-after S       e2e: first status poll S seconds after submitting, so that polling does not
+                           share the CPU with the workers (default 0: poll while they work)
       --body FILE          JSON body to POST; "{n}" in it becomes a per-request number (default: the README's example)
       --api-key KEY        sent as X-API-Key (when the service requires one)
     """;
@@ -56,6 +58,7 @@ for (var i = 1; i < args.Length; i++)
         case "--rate": options.Rate = Number(); break;
         case "--requests": options.Requests = (int)Number(); break;
         case "--finish-timeout": options.FinishTimeout = Number(); break;
+        case "--poll-after": options.PollAfter = Number(); break;
         case "--body": options.Body = File.ReadAllText(Value()); break;
         case "--api-key": options.ApiKey = Value(); break;
         default:

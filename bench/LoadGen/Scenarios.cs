@@ -90,6 +90,7 @@ public static class Scenarios
         var submitted = Stopwatch.GetTimestamp();
         var (ids, refused) = await SubmitAllAsync(service, o.Requests, o.Connections);
         Console.WriteLine($"submitted {ids.Count} in {Latencies.Since(submitted) / 1000:F1} s ({refused.Values.Sum()} refused)");
+        if (o.PollAfter > 0) await Task.Delay(TimeSpan.FromSeconds(o.PollAfter));
 
         var states = await WaitFinishedAsync(service, ids, o.FinishTimeout, Math.Min(o.Connections, 16));
         var finished = states.Values.Where(s => s.Status is "completed" or "failed").ToList();

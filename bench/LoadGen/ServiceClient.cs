@@ -15,6 +15,7 @@ public sealed class Options
     public double Rate { get; set; } = 500;
     public int Requests { get; set; } = 1000;
     public double FinishTimeout { get; set; } = 600;
+    public double PollAfter { get; set; }
     public string? ApiKey { get; set; }
 
     /// <summary>
