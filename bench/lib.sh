@@ -58,7 +58,8 @@ prepare() {
 # SERVICE_EXTRA_ENV="VAR=value ..." adds variables for A/B runs (e.g. DOTNET_TieredPGO=0).
 start_service() {
   local port=$1; shift
-  SERVICE_DIR=${SERVICE_DIR_REUSE:-$(mktemp -d /tmp/gigaoffice-bench.XXXXXX)}
+  # BENCH_TMPDIR=/dev/shm puts the service's files (the SQLite database) in memory instead of on disk.
+  SERVICE_DIR=${SERVICE_DIR_REUSE:-$(mktemp -d "${BENCH_TMPDIR:-/tmp}/gigaoffice-bench.XXXXXX")}
   (cd "$SERVICE_DIR" && exec env HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun \
       ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} ${SERVICE_EXTRA_ENV:-} "$@" dotnet "$SERVICE_DLL" >>service.log 2>&1) &
   SERVICE_PID=$!
@@ -137,6 +138,9 @@ runtime_stats() {
     /^gigaoffice_sqlite_lock_wait_duration_seconds_total/ { waited = $NF }
     END { printf "%d %d %d %.6f %.0f %.6f %d %.6f\n", g[0], g[1], g[2], pause, alloc, cpu, waits, waited }'
 }
+# minor_faults PID: page faults the process took so far (first touches of memory: on this VM each costs a trip to the host).
+minor_faults() { awk '{ print $10 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # runtime_delta BEFORE AFTER REQUESTS: what the run cost the service, as one line.
 runtime_delta() {
   awk -v n="$3" -v b="$1" -v a="$2" 'BEGIN { split(b, x, " "); split(a, y, " ")

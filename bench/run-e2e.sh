@@ -52,8 +52,9 @@ for run in $(seq 1 "$RUNS"); do
   loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "${WARMUP_REQUESTS:-$((WORKER_CONCURRENCY * 20))}" --connections 32 >/dev/null
   MEASURED_SINCE=$(date -u '+%Y-%m-%d %H:%M:%S.%N')
   runtime_before=$(runtime_stats)
+  faults_before=$(minor_faults "$SERVICE_PID")
   out=$(loadgen e2e --url "http://127.0.0.1:$SERVICE_PORT" --requests "$REQUESTS" --connections 32 --poll-after "${POLL_AFTER:-0}")
-  runtime=$(runtime_delta "$runtime_before" "$(runtime_stats)" "$REQUESTS")
+  runtime="$(runtime_delta "$runtime_before" "$(runtime_stats)" "$REQUESTS"); page faults $(( $(minor_faults "$SERVICE_PID") - faults_before ))"
   hwm=$(hwm_kb "$SERVICE_PID")
   load=$(cut -d' ' -f1 /proc/loadavg)
   processing=$(overhead_values processing | percentiles)
