@@ -13,12 +13,23 @@ prepare
 start_service "$(free_port)" "${ROLE_ENV[@]}"
 samples=$SERVICE_DIR/rss.txt
 sample_rss "$SERVICE_PID" "$samples" 5 &
+# Where the memory is, after warm-up and at the end: anonymous (GC heap, SQLite's page caches,
+# native buffers), file-backed (mapped libraries and files), shared; and the GC heap's own size.
+memory_parts() {
+  printf '%s; GC heap after last collection %s MB\n' \
+    "$(awk '/^Rss(Anon|File|Shmem)/ { printf "%s %.1f MB  ", $1, $2 / 1024 }' "/proc/$SERVICE_PID/status")" \
+    "$(curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $NF } END { printf "%.1f", s / 1048576 }')"
+}
+(sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt") &
 out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections 64 --duration $((MINUTES * 60)) --warmup 0)
 hwm=$(hwm_kb "$SERVICE_PID")
+parts_end=$(memory_parts)
 load=$(cut -d' ' -f1 /proc/loadavg)
 backlog=$(curl -s "http://127.0.0.1:$SERVICE_PORT/api/health" | grep -o '"depth":"[0-9]*"' | head -1 || true)
 stop_service
 echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
+echo "memory after warm-up: $(cat "$SERVICE_DIR/parts-start.txt" 2>/dev/null)"
+echo "memory at the end:    $parts_end"
 echo "RSS samples (seconds, MB), every minute:"
 awk '$1 % 60 < 5 { printf "  %4d s  %6.1f MB\n", $1, $2 / 1024 }' "$samples"
 awk -v w="$WARMUP_S" -v hwm="$hwm" -v load="$load" -v backlog="$backlog" '
