@@ -42,7 +42,7 @@ public sealed class GigaOfficeMetrics
         // Writers on one SQLite file take turns; many waits mean the file is the bottleneck (embedded mode only).
         meter.CreateObservableCounter("gigaoffice.sqlite.lock.waits", () => SqliteBusyWait.Waits, "{wait}",
             "Times a SQLite write waited for another connection's write lock.");
-        meter.CreateObservableCounter("gigaoffice.sqlite.lock.wait.duration", () => SqliteBusyWait.Slept.TotalSeconds, "s",
+        meter.CreateObservableCounter("gigaoffice.sqlite.lock.wait.duration", () => SqliteBusyWait.Waited.TotalSeconds, "s",
             "Time SQLite writes spent waiting for another connection's write lock.");
         _processing = meter.CreateHistogram("gigaoffice.request.processing.duration", "s",
             "From a worker taking the request to its stored result.", advice: Seconds);
