@@ -1,4 +1,5 @@
 using GigaOffice.Data;
+using GigaOffice.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -8,6 +9,24 @@ namespace GigaOffice.Tests;
 public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixture<TBackend>
     where TBackend : BackendFixture, new()
 {
+    protected TBackend Backends => backends;
+
+    /// <summary>
+    /// A published request that falls due an hour from now, so the service's own workers leave it to
+    /// the test; the time in whole microseconds, as PostgreSQL keeps it.
+    /// </summary>
+    protected static async Task<(GigaOfficeDbContext Db, Guid Id, DateTime Due)> AddRequestDueLaterAsync(GigaOfficeApp app, AsyncServiceScope scope)
+    {
+        app.CreateClient(); // starts the host: migrates and seeds
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        var id = Guid.CreateVersion7();
+        var due = new DateTime(DateTime.UtcNow.AddHours(1).Ticks / 10 * 10, DateTimeKind.Utc);
+        db.Requests.Add(new AiRequest { Id = id, Status = RequestStatus.Queued, QueryText = "сумма", Category = "spreadsheet-analysis",
+            CreatedAt = DateTime.UtcNow, LeaseUntil = due, PublishedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        return (db, id, due);
+    }
+
     [Fact]
     public async Task Restart_on_the_same_database_keeps_requests_results_and_metrics()
     {
@@ -112,6 +131,27 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
     }
 
     [Fact]
+    public async Task A_claim_takes_a_due_request_once_and_only_the_claimed_attempt_stores_its_answer()
+    {
+        await using var app = (await backends.CreateAsync()).CreateApp();
+        await using var scope = app.Services.CreateAsyncScope();
+        var (db, id, due) = await AddRequestDueLaterAsync(app, scope);
+
+        Assert.Equal(0, await WorkerQueries.ClaimAsync(db, id, 0, due.AddSeconds(-1), due.AddMinutes(5), default)); // not due yet
+        Assert.Equal(1, await WorkerQueries.ClaimAsync(db, id, 0, due, due.AddMinutes(5), default));
+        Assert.Equal(0, await WorkerQueries.ClaimAsync(db, id, 0, due, due.AddMinutes(5), default)); // the same attempt, taken
+        var claimed = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
+        Assert.Equal((RequestStatus.Processing, 1, due, due.AddMinutes(5)), (claimed.Status, claimed.Attempts, claimed.StartedAt, claimed.LeaseUntil));
+
+        CompletedRequest Answer(string json) => new(due.AddSeconds(1), json, "key", "GigaChat", 1, 1, 2, 3, 0.5, 0.25);
+        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 2, Answer("{\"table\":[[2]]}"), default));
+        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, id, 1, Answer("{\"table\":[[1]]}"), default));
+        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 1, Answer("{\"table\":[[3]]}"), default)); // finished already
+        var done = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
+        Assert.Equal((RequestStatus.Completed, "{\"table\":[[1]]}", (DateTime?)null), (done.Status, done.ResultJson, done.LeaseUntil));
+    }
+
+    [Fact]
     public async Task Accepted_rows_written_without_EF_read_back_through_EF_as_saved_and_a_duplicate_fails_alone()
     {
         await using var app = (await backends.CreateAsync()).CreateApp();
@@ -157,4 +197,29 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
 
 public sealed class PersistenceOnSqliteTests(EmbeddedBackend backends) : PersistenceTests<EmbeddedBackend>(backends);
 
-public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backends) : PersistenceTests<PostgresKafkaBackend>(backends);
+public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backends) : PersistenceTests<PostgresKafkaBackend>(backends)
+{
+    [Fact]
+    public async Task The_claim_alone_commits_without_waiting_for_the_log_flush()
+    {
+        await using var app = (await Backends.CreateAsync()).CreateApp();
+        await using var scope = app.Services.CreateAsyncScope();
+        var (db, id, due) = await AddRequestDueLaterAsync(app, scope);
+        await db.Database.OpenConnectionAsync(); // one connection for all below, as a pooled one is reused
+        var connection = db.Database.GetDbConnection();
+        // The test server runs without flushes at all; a production one flushes every commit.
+        await using (var asInProduction = connection.CreateCommand())
+        {
+            asInProduction.CommandText = "SET synchronous_commit = on";
+            await asInProduction.ExecuteNonQueryAsync();
+        }
+
+        await using var within = connection.CreateCommand();
+        within.CommandText = $"SELECT current_setting('synchronous_commit') FROM {WorkerQueries.NotFlushedOnPostgres}";
+        Assert.Equal("off", await within.ExecuteScalarAsync());
+        Assert.Equal(1, await WorkerQueries.ClaimAsync(db, id, 0, due, due.AddMinutes(5), default));
+        await using var after = connection.CreateCommand();
+        after.CommandText = "SHOW synchronous_commit";
+        Assert.Equal("on", await after.ExecuteScalarAsync()); // the answer's write, on the same connection, waits for the flush
+    }
+}

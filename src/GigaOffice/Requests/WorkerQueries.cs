@@ -9,7 +9,8 @@ namespace GigaOffice.Requests;
 /// and parameterising their LINQ trees on every call cost more CPU and allocated more than the
 /// database's own work (docs/BENCHMARKS.md), so the reads are compiled once and the two writes
 /// are plain SQL (EF cannot compile an ExecuteUpdate). The SQL is the same on SQLite and
-/// PostgreSQL; parameters take EF's default mappings, which are the columns' mappings here.
+/// PostgreSQL but for the claim's commit (<see cref="NotFlushedOnPostgres"/>); parameters take
+/// EF's default mappings, which are the columns' mappings here.
 /// </summary>
 internal static class WorkerQueries
 {
@@ -25,11 +26,33 @@ internal static class WorkerQueries
 
     /// <summary>Claims the request as it was read (<paramref name="seenAttempts"/>); 1 when this worker got it.</summary>
     public static Task<int> ClaimAsync(GigaOfficeDbContext db, Guid id, int seenAttempts, DateTime now, DateTime leaseUntil, CancellationToken ct) =>
-        db.Database.ExecuteSqlAsync($"""
-            UPDATE "ai_requests" SET "Status" = 'processing', "StartedAt" = {now}, "LeaseUntil" = {leaseUntil}, "Attempts" = "Attempts" + 1
-            WHERE "Id" = {id} AND "Attempts" = {seenAttempts}
-              AND (("Status" = 'queued' AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {now})) OR ("Status" = 'processing' AND "LeaseUntil" < {now}))
-            """, ct);
+        db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql() ? ClaimOnPostgres : ClaimOnSqlite, [id, seenAttempts, now, leaseUntil], ct);
+
+    private const string ClaimSet = """
+        UPDATE "ai_requests" SET "Status" = 'processing', "StartedAt" = {2}, "LeaseUntil" = {3}, "Attempts" = "Attempts" + 1
+        """;
+
+    private const string ClaimWhere = """
+
+        WHERE "Id" = {0} AND "Attempts" = {1}
+          AND (("Status" = 'queued' AND ("LeaseUntil" IS NULL OR "LeaseUntil" <= {2})) OR ("Status" = 'processing' AND "LeaseUntil" < {2}))
+        """;
+
+    private const string ClaimOnSqlite = ClaimSet + ClaimWhere;
+
+    private const string ClaimOnPostgres = ClaimSet + "\nFROM " + NotFlushedOnPostgres + ClaimWhere;
+
+    /// <summary>
+    /// On PostgreSQL the claim's commit returns without waiting for the server to flush its log:
+    /// the flush and the wake-ups around it were most of the worker's own time there
+    /// (docs/BENCHMARKS.md). Only a server crash within a fraction of a second can undo such a
+    /// commit, and that loses nothing: the row is queued again (the recovery sweep republishes
+    /// it), and the request may go to GigaChat twice, its answer stored once. The answer is
+    /// written durably, and PostgreSQL flushes every earlier commit with it. The setting is made
+    /// inside the statement and is local to its transaction, so the pooled connection keeps
+    /// flushing every other commit.
+    /// </summary>
+    internal const string NotFlushedOnPostgres = "(SELECT set_config('synchronous_commit', 'off', true)) AS \"NotFlushed\"";
 
     /// <summary>Stores the answer if this worker still owns the request (attempt <paramref name="attempt"/>); 1 when stored.</summary>
     public static Task<int> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, CompletedRequest done, CancellationToken ct) =>
