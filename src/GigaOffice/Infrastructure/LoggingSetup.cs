@@ -5,6 +5,7 @@ using GigaOffice.Clients;
 using Serilog;
 using Serilog.Context;
 using Serilog.Events;
+using Serilog.Extensions.Hosting;
 using Serilog.Formatting.Compact;
 
 namespace GigaOffice.Infrastructure;
@@ -42,7 +43,15 @@ public static partial class LoggingSetup
         // files even when several hosts share a process (tests).
         var logger = new LoggerConfiguration().ConfigureGigaOffice(settings).CreateLogger();
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
-        builder.Services.AddSerilog(logger, dispose: true);
+        // Serilog as a provider of the framework's logger factory, which keeps one logger per
+        // category. Serilog's own factory (services.AddSerilog) built a new logger with its own
+        // caches for every ILogger a transient service asked for: the authentication handler's, on
+        // every HTTP request, a sixth of what a status poll allocated (docs/BENCHMARKS.md).
+        // Serilog's levels decide what is written, so the factory passes everything on.
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddSerilog(logger, dispose: true);
+        // The request log middleware collects its properties here.
+        builder.Services.AddSingleton(new DiagnosticContext(logger));
+        builder.Services.AddSingleton<IDiagnosticContext>(sp => sp.GetRequiredService<DiagnosticContext>());
         // Problem responses name the correlation id, so a user's report leads straight to the log lines.
         builder.Services.PostConfigure<ProblemDetailsOptions>(o =>
         {
