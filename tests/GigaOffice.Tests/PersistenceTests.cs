@@ -143,13 +143,34 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         var claimed = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
         Assert.Equal((RequestStatus.Processing, 1, due, due.AddMinutes(5)), (claimed.Status, claimed.Attempts, claimed.StartedAt, claimed.LeaseUntil));
 
-        CompletedRequest Answer(string json) => new(due.AddSeconds(1), json, "key", "GigaChat", 1, 1, 2, 3, 0.5, 0.25);
-        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 2, Answer("{\"table\":[[2]]}"), default));
-        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, id, 1, Answer("{\"table\":[[1]]}"), default));
-        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 1, Answer("{\"table\":[[3]]}"), default)); // finished already
+        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 2, Answer(due, 2), default));
+        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, id, 1, Answer(due, 1), default));
+        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 1, Answer(due, 3), default)); // finished already
         var done = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
         Assert.Equal((RequestStatus.Completed, "{\"table\":[[1]]}", (DateTime?)null), (done.Status, done.ResultJson, done.LeaseUntil));
     }
+
+    [Fact]
+    public async Task An_answer_is_stored_when_a_crash_undid_its_claim_but_not_after_its_attempt_was_handed_back()
+    {
+        await using var app = (await backends.CreateAsync()).CreateApp();
+        await using var scope = app.Services.CreateAsyncScope();
+        // A claim committed without a flush and lost in a PostgreSQL crash leaves the row as it was before it.
+        var (db, undone, due) = await AddRequestDueLaterAsync(app, scope);
+        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, undone, 1, Answer(due, 1), default));
+        var stored = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == undone);
+        Assert.Equal((RequestStatus.Completed, 1, "{\"table\":[[1]]}"), (stored.Status, stored.Attempts, stored.ResultJson));
+
+        // Handed back (shutdown, retry, expired lease): queued under the same attempt number, which is no longer this worker's.
+        var (_, released, releasedDue) = await AddRequestDueLaterAsync(app, scope);
+        Assert.Equal(1, await WorkerQueries.ClaimAsync(db, released, 0, releasedDue, releasedDue.AddMinutes(5), default));
+        await db.Requests.Where(r => r.Id == released).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RequestStatus.Queued));
+        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, released, 1, Answer(due, 1), default));
+        Assert.Equal(RequestStatus.Queued, (await db.Requests.AsNoTracking().SingleAsync(r => r.Id == released)).Status);
+    }
+
+    private static CompletedRequest Answer(DateTime due, int cell) =>
+        new(due.AddSeconds(1), $"{{\"table\":[[{cell}]]}}", "key", "GigaChat", 1, 1, 2, 3, 0.5, 0.25);
 
     [Fact]
     public async Task Accepted_rows_written_without_EF_read_back_through_EF_as_saved_and_a_duplicate_fails_alone()

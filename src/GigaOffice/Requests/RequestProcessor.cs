@@ -198,6 +198,7 @@ public sealed class RequestProcessor(
         var completedAt = time.GetUtcNow().UtcDateTime;
         await Owned(db, request.Id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Completed)
+            .SetProperty(r => r.Attempts, attempt)
             .SetProperty(r => r.CompletedAt, completedAt)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
             .SetProperty(r => r.ResultJson, source.ResultJson)
@@ -239,6 +240,7 @@ public sealed class RequestProcessor(
         // The model's tokens were spent even when its answer is unusable, so they are recorded.
         var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Failed)
+            .SetProperty(r => r.Attempts, attempt)
             .SetProperty(r => r.CompletedAt, now)
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
             .SetProperty(r => r.ErrorCode, code)
@@ -294,11 +296,19 @@ public sealed class RequestProcessor(
     private static Task<int> ReleaseAsync(GigaOfficeDbContext db, Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>
         Owned(db, id, attempt).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.Status, RequestStatus.Queued)
+            .SetProperty(r => r.Attempts, attempt)
             .SetProperty(r => r.LeaseUntil, notBefore)
             .SetProperty(r => r.PublishedAt, (DateTime?)null), ct);
 
+    /// <summary>
+    /// The request while this worker's attempt owns it: processing under its attempt number, or
+    /// queued one attempt earlier, which only a claim undone by a PostgreSQL crash leaves behind
+    /// (<see cref="WorkerQueries.NotFlushedOnPostgres"/>; a release or an expired lease keeps the
+    /// number, and any other claim raises it). Writes through it set the attempt number again.
+    /// </summary>
     private static IQueryable<AiRequest> Owned(GigaOfficeDbContext db, Guid id, int attempt) =>
-        db.Requests.Where(r => r.Id == id && r.Status == RequestStatus.Processing && r.Attempts == attempt);
+        db.Requests.Where(r => r.Id == id && ((r.Status == RequestStatus.Processing && r.Attempts == attempt)
+                                              || (r.Status == RequestStatus.Queued && r.Attempts == attempt - 1)));
 
     /// <summary>Exponential backoff with jitter, capped at a minute.</summary>
     private static TimeSpan Backoff(int attempt) =>

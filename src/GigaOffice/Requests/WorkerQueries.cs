@@ -46,22 +46,26 @@ internal static class WorkerQueries
     /// On PostgreSQL the claim's commit returns without waiting for the server to flush its log:
     /// the flush and the wake-ups around it were most of the worker's own time there
     /// (docs/BENCHMARKS.md). Only a server crash within a fraction of a second can undo such a
-    /// commit, and that loses nothing: the row is queued again (the recovery sweep republishes
-    /// it), and the request may go to GigaChat twice, its answer stored once. The answer is
-    /// written durably, and PostgreSQL flushes every earlier commit with it. The setting is made
+    /// commit, and that loses nothing: the row is queued again one attempt back, and the worker
+    /// still stores its answer (RequestProcessor.Owned recognises the undone claim); should another
+    /// worker take the row meanwhile, the request goes to GigaChat twice and one answer is stored.
+    /// The answer is written durably, and PostgreSQL flushes every earlier commit with it. The setting is made
     /// inside the statement and is local to its transaction, so the pooled connection keeps
     /// flushing every other commit.
     /// </summary>
     internal const string NotFlushedOnPostgres = "(SELECT set_config('synchronous_commit', 'off', true)) AS \"NotFlushed\"";
 
-    /// <summary>Stores the answer if this worker still owns the request (attempt <paramref name="attempt"/>); 1 when stored.</summary>
+    /// <summary>
+    /// Stores the answer if this worker still owns the request (attempt <paramref name="attempt"/>,
+    /// as RequestProcessor.Owned: also when a crash undid the claim); 1 when stored.
+    /// </summary>
     public static Task<int> CompleteAsync(GigaOfficeDbContext db, Guid id, int attempt, CompletedRequest done, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"""
-            UPDATE "ai_requests" SET "Status" = 'completed', "CompletedAt" = {done.CompletedAt}, "LeaseUntil" = NULL,
+            UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = {attempt}, "CompletedAt" = {done.CompletedAt}, "LeaseUntil" = NULL,
               "ResultJson" = {done.ResultJson}, "CacheKey" = {done.CacheKey}, "Model" = {done.Model}, "PromptVersion" = {done.PromptVersion},
               "PromptTokens" = {done.PromptTokens}, "CompletionTokens" = {done.CompletionTokens}, "TotalTokens" = {done.TotalTokens},
               "ProcessingMs" = {done.ProcessingMs}, "GigaChatMs" = {done.GigaChatMs}
-            WHERE "Id" = {id} AND "Status" = 'processing' AND "Attempts" = {attempt}
+            WHERE "Id" = {id} AND (("Status" = 'processing' AND "Attempts" = {attempt}) OR ("Status" = 'queued' AND "Attempts" = {attempt - 1}))
             """, ct);
 }
 
