@@ -16,9 +16,14 @@ sample_rss "$SERVICE_PID" "$samples" 5 &
 # Where the memory is, after warm-up and at the end: anonymous (GC heap, SQLite's page caches,
 # native buffers), file-backed (mapped libraries and files), shared; and the GC heap's own size.
 memory_parts() {
-  printf '%s; GC heap after last collection %s MB\n' \
+  printf '%s; %s\n' \
     "$(awk '/^Rss(Anon|File|Shmem)/ { printf "%s %.1f MB  ", $1, $2 / 1024 }' "/proc/$SERVICE_PID/status")" \
-    "$(curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $NF } END { printf "%.1f", s / 1048576 }')"
+    "$(curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '
+        /^dotnet_gc_last_collection_heap_size_bytes/ { s += $NF }
+        /^dotnet_gc_last_collection_memory_committed_size_bytes/ { c = $NF }
+        /^gigaoffice_sqlite_memory_bytes/ { q = $NF }
+        END { printf "GC heap after last collection %.1f MB (committed %.1f MB); SQLite %s", s / 1048576, c / 1048576,
+              q == "" ? "-" : sprintf("%.1f MB", q / 1048576) }')"
 }
 (sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt") &
 out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections 64 --duration $((MINUTES * 60)) --warmup 0)

@@ -32,7 +32,7 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _clientRejections;
 
-    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue)
+    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
     {
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gigaoffice.requests", "{request}",
@@ -44,6 +44,10 @@ public sealed class GigaOfficeMetrics
             "Times a SQLite write waited for another connection's write lock.");
         meter.CreateObservableCounter("gigaoffice.sqlite.lock.wait.duration", () => SqliteBusyWait.Waited.TotalSeconds, "s",
             "Time SQLite writes spent waiting for another connection's write lock.");
+        // Page caches of the pooled connections, prepared statements, schemas: memory outside the GC heap.
+        if (!database.Value.UsePostgres)
+            meter.CreateObservableGauge("gigaoffice.sqlite.memory", () => SQLitePCL.raw.sqlite3_memory_used(), "By",
+                "Memory SQLite holds in this process (all connections).");
         _processing = meter.CreateHistogram("gigaoffice.request.processing.duration", "s",
             "From a worker taking the request to its stored result.", advice: Seconds);
         _gigaChat = meter.CreateHistogram("gigaoffice.gigachat.duration", "s", "Time spent waiting for GigaChat's answer.", advice: Seconds);
