@@ -216,6 +216,38 @@ public sealed class PostgresServerLifecycleTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_server_stops_and_its_directory_goes_when_its_owner_process_is_killed()
+    {
+        // The owner stands in for a test host that the runner kills: no DisposeAsync, no ProcessExit hook.
+        using var owner = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        var server = await PostgresServer.StartAsync(owner.Id, CancellationToken.None);
+        try
+        {
+            await using (var connection = new NpgsqlConnection(server.ConnectionString))
+            {
+                await connection.OpenAsync();
+            }
+
+            owner.Kill();
+            await owner.WaitForExitAsync();
+            var deadline = Stopwatch.StartNew();
+            while (Directory.Exists(server.RootDirectory) && deadline.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.False(Directory.Exists(server.RootDirectory), $"{server.RootDirectory} outlived its owner");
+            var noPooling = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
+            await using var refused = new NpgsqlConnection(noPooling);
+            await Assert.ThrowsAnyAsync<Exception>(() => refused.OpenAsync());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     private static async Task Exec(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);

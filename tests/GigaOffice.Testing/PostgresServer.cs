@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Npgsql;
@@ -74,7 +76,11 @@ public sealed class PostgresServer : IAsyncDisposable
     /// If no PostgreSQL binaries are installed, runs scripts/ensure-postgres.sh (found by walking up from
     /// the test's directory) to install them. Throws <see cref="PostgresServerException"/> on any failure.
     /// </summary>
-    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(Environment.ProcessId, cancellationToken);
+
+    /// <summary>A server that stops when <paramref name="ownerPid"/> ends (this process, but for the watchdog's own test).</summary>
+    internal static async Task<PostgresServer> StartAsync(int ownerPid, CancellationToken cancellationToken)
     {
         var bin = await PostgresBinaries.LocateAsync(cancellationToken).ConfigureAwait(false);
         if (PgCommands.AsRoot)
@@ -101,6 +107,7 @@ public sealed class PostgresServer : IAsyncDisposable
             await PgCommands.CreatePrivateDirectoryAsync(root, cancellationToken).ConfigureAwait(false);
             await PgCommands.RunAsync("cp", ["-a", template, server.DataDirectory], root, cancellationToken).ConfigureAwait(false);
             await server.StartOnFreePortAsync(cancellationToken).ConfigureAwait(false);
+            server.StartWatchdog(ownerPid);
             await server.InitializeRolesAndDatabaseAsync(cancellationToken).ConfigureAwait(false);
             return server;
         }
@@ -348,6 +355,31 @@ public sealed class PostgresServer : IAsyncDisposable
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
+
+    /// <summary>
+    /// Stops the server (SIGQUIT: immediate shutdown) and deletes its directory once the owner process
+    /// is gone, however it ended. The ProcessExit hook below does not run when the test runner kills
+    /// its host, and such a kill left orphan postmasters behind now and then.
+    /// </summary>
+    private void StartWatchdog(int ownerPid)
+    {
+        const string script = """
+            exec </dev/null >/dev/null 2>&1
+            while kill -0 "$1" 2>/dev/null; do sleep 1; done
+            kill -QUIT "$(head -n 1 "$2/postmaster.pid" 2>/dev/null)" 2>/dev/null
+            sleep 2
+            rm -rf "$3"
+            """;
+        // Its own session, and its own stdio (above): neither a kill of the host's process group nor
+        // a runner waiting for the host's pipes to close involves it.
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in new[] { "/bin/sh", "-c", script, "postgres-watchdog", ownerPid.ToString(CultureInfo.InvariantCulture), DataDirectory, RootDirectory })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var watchdog = Process.Start(start) ?? throw new PostgresServerException("Could not start the server's watchdog (setsid /bin/sh).");
+    }
 
     private static void InstallExitHook()
     {
