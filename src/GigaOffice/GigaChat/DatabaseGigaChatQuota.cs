@@ -68,20 +68,21 @@ public sealed class DatabaseGigaChatQuota(
                 "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS \"Value\" FROM (SELECT pg_advisory_xact_lock({0})) AS l",
                 AdvisoryLockKey)
             .SingleAsync(cancellationToken);
-        await db.QuotaGrants.Where(g => g.GrantedAtMs <= now - _windowMs).ExecuteDeleteAsync(cancellationToken);
-        // A count, not the rows: with a high limit the window holds thousands of grants.
-        var granted = await db.QuotaGrants.CountAsync(cancellationToken);
-        if (granted < _limit)
-        {
-            var grant = new GigaChatQuotaGrant { GrantedAtMs = now };
-            db.QuotaGrants.Add(grant);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return (grant.Id, TimeSpan.Zero);
-        }
-        var wait = await UntilSlotFreesAsync(db, now, granted, cancellationToken);
+        // Sweep, count and grant in one statement, while the lock is held: a round trip each (and
+        // SaveChanges' savepoint) kept every instance's grants waiting on this one. A count, not the
+        // rows: with a high limit the window holds thousands of grants. The count skips expired
+        // grants itself, as it sees the table from before the sweep.
+        var windowStart = now - _windowMs;
+        var grantIds = await db.Database.SqlQuery<long>($"""
+            WITH "Expired" AS (DELETE FROM gigachat_quota_grants WHERE "GrantedAtMs" <= {windowStart})
+            INSERT INTO gigachat_quota_grants ("GrantedAtMs")
+            SELECT {now} WHERE (SELECT COUNT(*) FROM gigachat_quota_grants WHERE "GrantedAtMs" > {windowStart}) < {_limit}
+            RETURNING "Id" AS "Value"
+            """).ToListAsync(cancellationToken);
+        var wait = grantIds.Count > 0 ? TimeSpan.Zero
+            : await UntilSlotFreesAsync(db, now, await db.QuotaGrants.CountAsync(g => g.GrantedAtMs > windowStart, cancellationToken), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (null, wait);
+        return grantIds.Count > 0 ? (grantIds[0], TimeSpan.Zero) : (null, wait);
     }
 
     /// <summary>
