@@ -58,15 +58,19 @@ internal sealed class RealModeApp(IDictionary<string, string?> settings, LogCapt
     };
 
     /// <summary>
-    /// Settings of a database that several instances can share: a fresh SQLite file, or with
-    /// GIGAOFFICE_TEST_POSTGRES (a connection string to a server) a fresh PostgreSQL database.
+    /// Settings of a fresh database that several instances can share: a SQLite file
+    /// (<paramref name="provider"/> "sqlite"), or a database on the suite's PostgreSQL server
+    /// ("postgresql"; on the server GIGAOFFICE_TEST_POSTGRES names instead, when set).
     /// </summary>
-    public static Dictionary<string, string?> SharedDatabase()
+    public static async Task<Dictionary<string, string?>> SharedDatabaseAsync(string provider)
     {
+        if (provider == "sqlite") return new() { ["Database:SqlitePath"] = NewDatabasePath() };
+        var name = "gigaoffice_test_" + Guid.NewGuid().ToString("N")[..12];
         var server = Environment.GetEnvironmentVariable("GIGAOFFICE_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(server)) return new() { ["Database:SqlitePath"] = NewDatabasePath() };
-        var connection = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = "gigaoffice_test_" + Guid.NewGuid().ToString("N")[..12] };
-        return new() { ["Database:ConnectionString"] = connection.ConnectionString };
+        var connection = string.IsNullOrWhiteSpace(server)
+            ? (await GigaOffice.Tests.Infrastructure.SharedPostgres.GetAsync()).GetConnectionString(name)
+            : new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        return new() { ["Database:ConnectionString"] = connection };
     }
 
     public static string NewDatabasePath()

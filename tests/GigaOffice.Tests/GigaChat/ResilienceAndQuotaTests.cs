@@ -44,9 +44,9 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
     }
 
     /// <summary>Makes started instances on one new database, so sharing one quota of <paramref name="limit"/> calls.</summary>
-    private Func<RealModeApp> InstancesSharingQuota(int limit, int? windowSeconds = null)
+    private async Task<Func<RealModeApp>> InstancesSharingQuotaAsync(string provider, int limit, int? windowSeconds = null)
     {
-        var database = RealModeApp.SharedDatabase();
+        var database = await RealModeApp.SharedDatabaseAsync(provider);
         Dictionary<string, string?> Settings()
         {
             var settings = RealModeApp.Cloud(Fake);
@@ -63,10 +63,12 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
         };
     }
 
-    [Fact]
-    public async Task Synchronous_callers_get_a_slot_or_the_time_until_one_frees_across_instances()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Synchronous_callers_get_a_slot_or_the_time_until_one_frees_across_instances(string database)
     {
-        var newInstance = InstancesSharingQuota(limit: 2, windowSeconds: 30);
+        var newInstance = await InstancesSharingQuotaAsync(database, limit: 2, windowSeconds: 30);
         await using var first = newInstance();
         await using var second = newInstance();
         var firstQuota = first.Services.GetRequiredService<IGigaChatQuota>();
@@ -84,10 +86,12 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
         Assert.InRange(waitSecond.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(31));
     }
 
-    [Fact]
-    public async Task A_slot_given_back_by_one_instance_can_be_taken_by_another_at_once()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_slot_given_back_by_one_instance_can_be_taken_by_another_at_once(string database)
     {
-        var newInstance = InstancesSharingQuota(limit: 1);
+        var newInstance = await InstancesSharingQuotaAsync(database, limit: 1);
         await using var first = newInstance();
         await using var second = newInstance();
         var firstQuota = first.Services.GetRequiredService<IGigaChatQuota>();
@@ -132,12 +136,14 @@ public sealed class QuotaTimingCollection;
 [Collection(nameof(QuotaTimingCollection))]
 public sealed class SharedQuotaTests() : FakeGigaChatTest(new FakeGigaChatOptions())
 {
-    [Fact]
-    public async Task Two_instances_sharing_a_database_never_exceed_the_quota_together()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Two_instances_sharing_a_database_never_exceed_the_quota_together(string provider)
     {
         const int limit = 5;
         var window = TimeSpan.FromSeconds(3);
-        var database = RealModeApp.SharedDatabase();
+        var database = await RealModeApp.SharedDatabaseAsync(provider);
         Dictionary<string, string?> Settings()
         {
             var settings = RealModeApp.Cloud(Fake);
