@@ -282,7 +282,8 @@ start_fake() {
   local dir port ca
   dir=$(mktemp -d /tmp/gigaoffice-fake.XXXXXX)
   port=$(free_port)
-  dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --cert-dir "$dir/certs" >"$dir/fake.log" 2>&1 &
+  FAKE_CALL_LOG=$dir/calls.log
+  dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --cert-dir "$dir/certs" --call-log "$FAKE_CALL_LOG" >"$dir/fake.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 150); do grep -q "listening" "$dir/fake.log" && break; sleep 0.2; done
   ca=$(awk -F': +' '/^CA bundle:/ { print $2 }' "$dir/fake.log")

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Quota use with a backlog: two instances share one database (and so one quota of R requests per
 # minute) and the fake GigaChat (LATENCY_MS 50). A backlog larger than the quota allows is queued,
-# then the GigaChat calls are counted from the database (each request's claim time: the quota is
-# taken right before the claim). Reports the calls in each full minute after the first, up to
-# MINUTES (>= 98% of R wanted), and the most calls in any sliding 60-second window (never above R).
+# then the GigaChat calls are counted where GigaChat would count them: their arrivals at the fake
+# (its --call-log), cancelled ones included. Reports the calls in each full minute after the first,
+# up to MINUTES (>= 98% of R wanted), and the most calls in any sliding 60-second window (never above R).
 #   bench/run-quota.sh                     # R=60, 3 minutes, embedded default (shared SQLite file)
 #   R=120 BACKEND=postgres bench/run-quota.sh
 set -euo pipefail
@@ -17,19 +17,19 @@ common=("${FAKE_ENV[@]}" GIGACHAT_MAX_REQUESTS_PER_MINUTE="$R" WORKER_CONCURRENC
 start_service "$(free_port)" "${common[@]}"
 FIRST_PID=$SERVICE_PID FIRST_PORT=$SERVICE_PORT
 SERVICE_DIR_REUSE=$SERVICE_DIR start_service "$(free_port)" "${common[@]}"
-SECOND_PID=$SERVICE_PID
+SECOND_PID=$SERVICE_PID SECOND_PORT=$SERVICE_PORT
 trap 'stop_service "$FIRST_PID"; stop_service "$SECOND_PID"; stop_fake; stop_backend' EXIT
 log "two instances, quota $R/min, backlog $((R * (MINUTES + 1) * 2)) requests, $MINUTES minutes; $(machine_note)"
 START=$(date -u '+%Y-%m-%d %H:%M:%S')
 loadgen e2e --url "http://127.0.0.1:$FIRST_PORT" --requests $((R * (MINUTES + 1) * 2)) --connections 16 --finish-timeout $((MINUTES * 60 + 30)) >/dev/null || true
 
-# Claim times in seconds since the first claim.
-if [ -n "${PG_DIR:-}" ]; then
-  times=$(psql_app "SELECT extract(epoch from \"StartedAt\") FROM ai_requests WHERE \"StartedAt\" IS NOT NULL AND \"GigaChatMs\" IS NOT NULL ORDER BY 1;")
-else
-  times=$(sqlite3 "$SERVICE_DIR/data/gigaoffice.db" "SELECT (julianday(StartedAt) - 2440587.5) * 86400.0 FROM ai_requests WHERE StartedAt IS NOT NULL AND GigaChatMs IS NOT NULL ORDER BY 1;")
-fi
-echo "$times" | awk -v r="$R" -v minutes="$MINUTES" '
+# Arrival times at the fake, in unix seconds; and the calls the instances cancelled themselves.
+times=$(cut -d' ' -f1 "$FAKE_CALL_LOG" | sort -g)
+abandoned=0
+for port in "$FIRST_PORT" "$SECOND_PORT"; do
+  abandoned=$((abandoned + $(curl -s "http://127.0.0.1:$port/metrics" | awk '/^gigaoffice_gigachat_calls_abandoned_total/ { n += $NF } END { print n + 0 }')))
+done
+echo "$times" | awk -v r="$R" -v minutes="$MINUTES" -v abandoned="$abandoned" '
   NF { t[++n] = $1 }
   END {
     if (n == 0) { print "no GigaChat calls recorded"; exit 1 }
@@ -39,6 +39,6 @@ echo "$times" | awk -v r="$R" -v minutes="$MINUTES" '
     line = ""; lowest = -1
     for (m = 1; m < minutes; m++) { line = line sprintf(" minute%d=%d", m + 1, per[m]); if (lowest < 0 || per[m] < lowest) lowest = per[m] }
     printf "== quota (two instances, R=%d/min) ==\n", r
-    printf "calls=%d first_minute=%d%s lowest_full_minute_pct=%.1f max_sliding_60s=%d above_quota=%s\n",
-      n, per[0], line, 100 * lowest / r, worst, (worst > r ? "YES" : "no")
+    printf "calls=%d first_minute=%d%s lowest_full_minute_pct=%.1f max_sliding_60s=%d above_quota=%s abandoned=%d\n",
+      n, per[0], line, 100 * lowest / r, worst, (worst > r ? "YES" : "no"), abandoned
   }'

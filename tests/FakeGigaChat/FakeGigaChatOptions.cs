@@ -39,6 +39,12 @@ public sealed record FakeGigaChatOptions
     /// <summary>Serve the rogue CA's server certificate: clients trusting only the test CA must refuse the connection.</summary>
     public bool UseRogueServerCertificate { get; init; }
 
+    /// <summary>
+    /// A file to which every chat call appends a line when it ends: arrival as unix seconds, status,
+    /// "aborted" if the client gave up. Benchmarks count the calls GigaChat would see from it.
+    /// </summary>
+    public string? CallLogPath { get; init; }
+
     /// <summary>Optional logging setup (none by default, to keep test output quiet).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 }

@@ -27,6 +27,7 @@ public static class FakeGigaChatProgram
           --expires-at-seconds     answer expires_at in seconds instead of milliseconds
           --model NAME             model name reported (default GigaChat)
           --client-key-password P  password of the generated client key
+          --call-log FILE          append a line per chat call: arrival (unix s), status, aborted
           --verbose                log requests to the console
           --help                   this text
         """;
@@ -115,6 +116,7 @@ public static class FakeGigaChatProgram
                 "--latency-ms" => options with { Latency = TimeSpan.FromMilliseconds(Number()) },
                 "--oauth-latency-ms" => options with { OAuthLatency = TimeSpan.FromMilliseconds(Number()) },
                 "--mtls" => options with { RequireClientCertificate = true },
+                "--call-log" => options with { CallLogPath = Value() },
                 "--auth-key" => options with { AuthorizationKey = Value() },
                 "--any-auth-key" => options with { AuthorizationKey = null },
                 "--token-lifetime-s" => options with { TokenLifetime = TimeSpan.FromSeconds(Number()) },

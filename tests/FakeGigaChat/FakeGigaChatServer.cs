@@ -424,7 +424,12 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
             {
                 Duration = Stopwatch.GetElapsedTime(started),
             };
-            lock (_recordLock) _chatCalls.Add(call);
+            lock (_recordLock)
+            {
+                _chatCalls.Add(call);
+                if (Options.CallLogPath is { } log)
+                    File.AppendAllText(log, FormattableString.Invariant($"{timestamp.ToUnixTimeMilliseconds() / 1000.0:F3} {outcome.StatusCode} {(outcome.Aborted ? "aborted" : "answered")}\n"));
+            }
         }
     }
 
