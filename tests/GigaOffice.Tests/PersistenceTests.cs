@@ -1,7 +1,9 @@
 using GigaOffice.Data;
+using GigaOffice.Queue;
 using GigaOffice.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace GigaOffice.Tests;
 
@@ -242,5 +244,63 @@ public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backend
         await using var after = connection.CreateCommand();
         after.CommandText = "SHOW synchronous_commit";
         Assert.Equal("on", await after.ExecuteScalarAsync()); // the answer's write, on the same connection, waits for the flush
+    }
+
+    [Fact]
+    public async Task Of_two_workers_that_read_a_request_at_once_one_claims_it_and_the_other_cancels_its_call()
+    {
+        var backend = await Backends.CreateAsync();
+        // The model answers after ten minutes: only a cancelled call ends sooner.
+        await using var app = backend.CreateApp(new Dictionary<string, string?> { ["GigaChat:DryRunDelayMs"] = "600000" });
+        await using var scope = app.Services.CreateAsyncScope();
+        var (db, id, _) = await AddRequestDueLaterAsync(app, scope);
+        // Due now; published, so only this test's two workers hear of it.
+        await db.Requests.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseUntil, (DateTime?)null));
+
+        // Both read it as claimable, then both claims wait on the row this transaction holds.
+        await using var holder = new NpgsqlConnection(backend.PostgresConnectionString);
+        await holder.OpenAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("""SELECT 1 FROM ai_requests WHERE "Id" = @id FOR UPDATE""", holder, hold))
+        {
+            lockRow.Parameters.AddWithValue("id", id);
+            await lockRow.ExecuteScalarAsync();
+        }
+        var processor = app.Services.GetRequiredService<RequestProcessor>();
+        using var shutdown = new CancellationTokenSource();
+        var workers = new[] { Task.Run(() => processor.ProcessAsync(id, shutdown.Token)), Task.Run(() => processor.ProcessAsync(id, shutdown.Token)) };
+        await Eventually.WaitAsync(() => ClaimsWaitingAsync(backend.PostgresConnectionString), waiting => waiting == 2, TimeSpan.FromSeconds(20));
+        await hold.RollbackAsync();
+
+        var loser = await Task.WhenAny(workers).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(ProcessOutcome.Busy, await loser);
+        var metrics = await app.CreateClient().GetStringAsync("/metrics");
+        Assert.Matches(@"(?m)^gigaoffice_gigachat_calls_abandoned_total(\{[^}]*\})? 1(\s|$)", metrics);
+        var winner = workers.Single(w => w != loser);
+        Assert.False(winner.IsCompleted);
+        Assert.Equal((RequestStatus.Processing, 1), await StatusAsync(db, id));
+
+        // The winner still holds its call; stopped, it hands the request back under the attempt it claimed.
+        await shutdown.CancelAsync();
+        Assert.Equal(ProcessOutcome.Released, await winner.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal((RequestStatus.Queued, 1), await StatusAsync(db, id));
+    }
+
+    private static async Task<(string, int)> StatusAsync(GigaOfficeDbContext db, Guid id)
+    {
+        var row = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
+        return (row.Status, row.Attempts);
+    }
+
+    /// <summary>Claims waiting for a row lock, seen from a connection outside any transaction (a transaction sees one snapshot of the activity).</summary>
+    private static async Task<long> ClaimsWaitingAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("""
+            SELECT COUNT(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE "ai_requests" SET "Status" = ''processing''%'
+            """, connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 }

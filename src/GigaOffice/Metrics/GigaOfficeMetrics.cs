@@ -31,6 +31,7 @@ public sealed class GigaOfficeMetrics
     private readonly Histogram<double> _quotaWait;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _clientRejections;
+    private readonly Counter<long> _abandonedCalls;
 
     public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
     {
@@ -60,6 +61,9 @@ public sealed class GigaOfficeMetrics
             "Processing errors by code; outcome=retry for a transient error that will be retried, failed for a final one.");
         _clientRejections = meter.CreateCounter<long>("gigaoffice.client.rejections", "{request}",
             "Requests refused by a client key's limit (requests_per_minute, daily_token_budget).");
+        // The call starts beside the claim; a claim lost to another worker cancels it (RequestProcessor).
+        _abandonedCalls = meter.CreateCounter<long>("gigaoffice.gigachat.calls.abandoned", "{call}",
+            "GigaChat calls cancelled because another worker claimed the same request first.");
     }
 
     public void RequestAccepted(string category) =>
@@ -88,6 +92,8 @@ public sealed class GigaOfficeMetrics
         _quotaWaits.Add(1);
         _quotaWait.Record(wait.TotalSeconds);
     }
+
+    public void CallAbandoned() => _abandonedCalls.Add(1);
 
     public void ClientRejected(string limit) => _clientRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
 }

@@ -12,8 +12,8 @@ using Microsoft.Extensions.Options;
 namespace GigaOffice.Requests;
 
 /// <summary>
-/// Processes one request: claim it, build the prompt, wait for quota, call the model, parse,
-/// store. Every write is fenced by the attempt number, so a worker that lost its lease cannot
+/// Processes one request: read it, wait for quota, claim it (from Kafka: while the model is
+/// called), call the model, parse, store. Every write is fenced by the attempt number, so a worker that lost its lease cannot
 /// overwrite the work of the one that took over.
 /// </summary>
 public sealed class RequestProcessor(
@@ -52,45 +52,55 @@ public sealed class RequestProcessor(
         // Whole microseconds, as PostgreSQL stores them: the claim is recognised by its exact times below.
         now = TruncateToMicroseconds(time.GetUtcNow().UtcDateTime);
         var leaseUntil = now.AddSeconds(_worker.LeaseSeconds);
-        // Not cancellable from here: once claimed, the request must reach the try below, which hands it
-        // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
-        // connection) finds no claimable row; the times it wrote tell that the claim is ours.
-        // Fenced by the attempt seen above, so the row read then is the row claimed: no second read.
-        var seenAttempts = pending.Attempts;
-        var claimed = await WhileLeasedAsync(id, leaseUntil, () => WorkerQueries.ClaimAsync(db, id, seenAttempts, now, leaseUntil, CancellationToken.None)) == 1
-            || await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
-                && r.Attempts == seenAttempts + 1 && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None));
-        if (!claimed)
-        {
-            // Another instance took the request while this one waited for quota: the slot is unused.
-            await quota.ReturnAsync(slot, CancellationToken.None);
-            return await WhyNotClaimableAsync(db, id, cancellationToken);
-        }
-
         var request = pending;
+        var seenAttempts = request.Attempts;
         var attempt = seenAttempts + 1;
         var started = Stopwatch.GetTimestamp();
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["RequestId"] = id, ["CorrelationId"] = request.CorrelationId });
         using var activity = GigaOfficeMetrics.ActivitySource.StartActivity("ProcessRequest");
         activity?.SetTag("gigaoffice.request_id", id).SetTag("gigaoffice.category", request.Category).SetTag("gigaoffice.attempt", attempt);
+
+        // From a durable queue the model is called while the claim goes to the database, so the claim's
+        // round trip hides in the model's wait (docs/BENCHMARKS.md, change 27). Kafka hands each notice
+        // to one worker, and the row was claimable a moment ago: the claim is lost only to a worker
+        // that read it at the same time, and then this call is cancelled at once and counted as
+        // abandoned. Elsewhere the claim comes first. The in-process queues of instances sharing a
+        // database each get every unfinished request from their recovery sweeps, so two workers read
+        // one request at once routinely; and a request that waited for quota may have been read by
+        // another worker meanwhile. Each call lost so would waste a slot of the account's limit.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var call = queue.IsDurable && slot.Waited == TimeSpan.Zero ? StartCall(request, attempt, abandon.Token) : null;
+
+        // Not cancellable from here: once claimed, the request must reach the try below, which hands it
+        // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
+        // connection) finds no claimable row; the times it wrote tell that the claim is ours. Only
+        // then are they asked: a worker claiming in the same microsecond would write the same times.
+        // Fenced by the attempt seen above, so the row read then is the row claimed: no second read.
+        bool claimed;
         try
         {
-            var snapshot = await prompts.GetAsync(cancellationToken);
-            var category = snapshot.Find(request.Category)
-                           ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
-            var context = new RequestContext(category.Name, request.QueryText, request.InputRange,
-                request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson))
-            {
-                TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
-                InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
-            };
-            var prompt = promptBuilder.Build(category, context, _maxTokens);
+            var tries = 0;
+            claimed = await WhileLeasedAsync(id, leaseUntil, () => { tries++; return WorkerQueries.ClaimAsync(db, id, seenAttempts, now, leaseUntil, CancellationToken.None); }) == 1
+                || (tries > 1 && await WhileLeasedAsync(id, leaseUntil, () => db.Requests.AnyAsync(r => r.Id == id && r.Status == RequestStatus.Processing
+                    && r.Attempts == seenAttempts + 1 && r.StartedAt == now && r.LeaseUntil == leaseUntil, CancellationToken.None)));
+        }
+        catch
+        {
+            await AbandonAsync(call, abandon);
+            throw;
+        }
+        if (!claimed)
+        {
+            // Another worker took the request while this one waited for quota or sent the call.
+            if (await AbandonAsync(call, abandon)) metrics.CallAbandoned();
+            else await quota.ReturnAsync(slot, CancellationToken.None); // the model was never asked: the slot is unused
+            return await WhyNotClaimableAsync(db, id, cancellationToken);
+        }
 
-            logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", id, attempt);
-            var callStarted = Stopwatch.GetTimestamp();
-            var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, id.ToString()), cancellationToken);
-            var gigaChatMs = Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds;
-
+        call ??= StartCall(request, attempt, cancellationToken);
+        try
+        {
+            var (category, context, prompt, completion, gigaChatMs) = await call.Result;
             var finishFailure = completion.FinishReason switch
             {
                 "blacklist" => ("content_refused", "Модель отказалась отвечать на эту тему. Переформулируйте запрос."),
@@ -147,6 +157,53 @@ public sealed class RequestProcessor(
             logger.LogError(ex, "Request {RequestId} failed after {Attempt} attempts", id, attempt);
             return await FailAsync(db, id, attempt, leaseUntil, request.Category, "internal_error", "Внутренняя ошибка сервиса при обработке запроса. Администратор может найти подробности в журнале по идентификатору запроса.", started, null);
         }
+    }
+
+    /// <summary>The model's call for one attempt, begun before the claim is known to hold.</summary>
+    private sealed class ModelCall
+    {
+        /// <summary>Set once the request goes to the model: from then its quota slot counts as spent.</summary>
+        public volatile bool Sent;
+        public Task<ModelAnswer> Result = null!; // set by StartCall
+    }
+
+    private sealed record ModelAnswer(CategoryInfo Category, RequestContext Context, BuiltPrompt Prompt, GigaChatCompletion Completion, double GigaChatMs);
+
+    private ModelCall StartCall(AiRequest request, int attempt, CancellationToken cancellationToken)
+    {
+        var call = new ModelCall();
+        call.Result = CallModelAsync(call, request, attempt, cancellationToken);
+        return call;
+    }
+
+    private async Task<ModelAnswer> CallModelAsync(ModelCall call, AiRequest request, int attempt, CancellationToken cancellationToken)
+    {
+        var snapshot = await prompts.GetAsync(cancellationToken);
+        var category = snapshot.Find(request.Category)
+                       ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
+        var context = new RequestContext(category.Name, request.QueryText, request.InputRange,
+            request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson))
+        {
+            TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
+            InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
+        };
+        var prompt = promptBuilder.Build(category, context, _maxTokens);
+
+        logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", request.Id, attempt);
+        var callStarted = Stopwatch.GetTimestamp();
+        call.Sent = true;
+        var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, request.Id.ToString()), cancellationToken);
+        return new ModelAnswer(category, context, prompt, completion, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds);
+    }
+
+    /// <summary>Cancels a call whose claim did not hold and waits for it to end; true if it had reached the model.</summary>
+    private static async Task<bool> AbandonAsync(ModelCall? call, CancellationTokenSource abandon)
+    {
+        if (call is null) return false;
+        await abandon.CancelAsync();
+        try { await call.Result; }
+        catch { /* its outcome belongs to the worker that holds the claim */ }
+        return call.Sent;
     }
 
     private static async Task<ProcessOutcome> WhyNotClaimableAsync(GigaOfficeDbContext db, Guid id, CancellationToken ct) =>

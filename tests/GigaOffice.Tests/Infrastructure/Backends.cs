@@ -29,15 +29,17 @@ public sealed class TestBackend(IReadOnlyDictionary<string, string?> settings)
         return all;
     }
 
+    /// <summary>This backend's PostgreSQL database, for a connection of the test's own (not pooled).</summary>
+    public string PostgresConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = this["Database:Host"], Port = int.Parse(this["Database:Port"]!), Database = this["Database:Name"],
+        Username = this["Database:User"], Password = this["Database:Password"], Pooling = false,
+    }.ConnectionString;
+
     /// <summary>The stored requests, read straight from PostgreSQL (not through the service).</summary>
     public async Task<List<RequestRow>> RequestRowsAsync()
     {
-        var connectionString = new NpgsqlConnectionStringBuilder
-        {
-            Host = this["Database:Host"], Port = int.Parse(this["Database:Port"]!), Database = this["Database:Name"],
-            Username = this["Database:User"], Password = this["Database:Password"], Pooling = false,
-        }.ConnectionString;
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(PostgresConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""SELECT "Id", "Status", "Attempts", "PublishedAt" IS NOT NULL FROM ai_requests""", connection);
         await using var reader = await command.ExecuteReaderAsync();
