@@ -18,9 +18,9 @@ start_backend
 DIR=$(mktemp -d /tmp/gigaoffice-drill.XXXXXX)
 API_PORT=$(free_port)
 WORKER_PORT=$(free_port)
-# Short lease and sweep interval so that requests of a killed worker come back within seconds.
+# Short lease, sweep interval and instance timeout so that requests of a killed worker come back within seconds.
 COMMON=(HOST=127.0.0.1 LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRUN_DELAY_MS="$DELAY_MS"
-  WORKER_LEASE_SECONDS=10 Worker__RecoveryIntervalSeconds=2 WORKER_CONCURRENCY=8)
+  WORKER_LEASE_SECONDS=10 Worker__RecoveryIntervalSeconds=2 WORKER_INSTANCE_TIMEOUT_SECONDS=6 WORKER_CONCURRENCY=8)
 
 # launch NAME PORT [VAR=value...]: starts a service process in $DIR, pid in $DIR/NAME.pid.
 launch() {

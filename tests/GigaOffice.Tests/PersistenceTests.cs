@@ -3,7 +3,6 @@ using GigaOffice.Queue;
 using GigaOffice.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace GigaOffice.Tests;
 
@@ -258,19 +257,12 @@ public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backend
         await db.Requests.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseUntil, (DateTime?)null));
 
         // Both read it as claimable, then both claims wait on the row this transaction holds.
-        await using var holder = new NpgsqlConnection(backend.PostgresConnectionString);
-        await holder.OpenAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand("""SELECT 1 FROM ai_requests WHERE "Id" = @id FOR UPDATE""", holder, hold))
-        {
-            lockRow.Parameters.AddWithValue("id", id);
-            await lockRow.ExecuteScalarAsync();
-        }
+        var hold = await PostgresLocks.HoldRequestAsync(backend.PostgresConnectionString, id);
         var processor = app.Services.GetRequiredService<RequestProcessor>();
         using var shutdown = new CancellationTokenSource();
         var workers = new[] { Task.Run(() => processor.ProcessAsync(id, shutdown.Token)), Task.Run(() => processor.ProcessAsync(id, shutdown.Token)) };
-        await Eventually.WaitAsync(() => ClaimsWaitingAsync(backend.PostgresConnectionString), waiting => waiting == 2, TimeSpan.FromSeconds(20));
-        await hold.RollbackAsync();
+        await Eventually.WaitAsync(() => PostgresLocks.ClaimsWaitingAsync(backend.PostgresConnectionString), waiting => waiting == 2, TimeSpan.FromSeconds(20));
+        await hold.DisposeAsync();
 
         var loser = await Task.WhenAny(workers).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(ProcessOutcome.Busy, await loser);
@@ -290,17 +282,5 @@ public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backend
     {
         var row = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
         return (row.Status, row.Attempts);
-    }
-
-    /// <summary>Claims waiting for a row lock, seen from a connection outside any transaction (a transaction sees one snapshot of the activity).</summary>
-    private static async Task<long> ClaimsWaitingAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("""
-            SELECT COUNT(*) FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE "ai_requests" SET "Status" = ''processing''%'
-            """, connection);
-        return (long)(await count.ExecuteScalarAsync())!;
     }
 }

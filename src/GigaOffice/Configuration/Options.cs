@@ -87,6 +87,11 @@ public sealed class WorkerOptions
     public int LeaseSeconds { get; set; } = 300;
     /// <summary>How often queued and abandoned requests are looked for, in seconds.</summary>
     public int RecoveryIntervalSeconds { get; set; } = 15;
+    /// <summary>
+    /// With the in-process queue: an instance whose heartbeat is older than this counts as dead, and
+    /// the others take up its unfinished requests. It beats four times within it.
+    /// </summary>
+    public int InstanceTimeoutSeconds { get; set; } = 20;
     /// <summary>Attempts before a request with transient failures is failed for good.</summary>
     public int MaxAttempts { get; set; } = 5;
     /// <summary>"all" (default), "api" or "worker".</summary>

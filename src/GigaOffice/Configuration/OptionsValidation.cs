@@ -38,6 +38,7 @@ public sealed class WorkerOptionsValidation : IValidateOptions<WorkerOptions>
         if (o.LeaseSeconds < 10) errors.Add("WORKER_LEASE_SECONDS must be at least 10.");
         if (o.Role is not ("all" or "api" or "worker")) errors.Add($"SERVICE_ROLE=\"{o.Role}\" is not one of all, api, worker.");
         if (o.MaxAttempts < 1) errors.Add("Worker:MaxAttempts must be at least 1.");
+        if (o.InstanceTimeoutSeconds is < 2 or > 3600) errors.Add("WORKER_INSTANCE_TIMEOUT_SECONDS must be between 2 and 3600.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

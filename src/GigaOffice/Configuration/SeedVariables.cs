@@ -68,6 +68,7 @@ public static class SeedVariables
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
         ["WORKER_LEASE_SECONDS"] = "Worker:LeaseSeconds",
         ["WORKER_RECOVERY_INTERVAL_SECONDS"] = "Worker:RecoveryIntervalSeconds",
+        ["WORKER_INSTANCE_TIMEOUT_SECONDS"] = "Worker:InstanceTimeoutSeconds",
 
         ["AUTH_MODE"] = "Auth:Mode",
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",

@@ -36,6 +36,9 @@ public sealed class AiRequest
     /// <summary>Transactional outbox for a durable queue (Kafka): null while a notice for the request still has
     /// to be published; the relay sets it once the broker has acknowledged one. Unused by the in-process queue.</summary>
     public DateTime? PublishedAt { get; set; }
+    /// <summary>With the in-process queue: the instance (<see cref="ServiceInstance"/>) that accepted the request and
+    /// works on it while it is alive; the recovery sweeps of other instances leave it alone until then. Null with Kafka.</summary>
+    public Guid? AcceptedBy { get; set; }
 
     /// <summary>The parsed answer (JSON of <see cref="GigaChat.SpreadsheetAnswer"/>).</summary>
     public string? ResultJson { get; set; }
@@ -132,6 +135,20 @@ public sealed class PresetPrompt
     public bool IsActive { get; set; } = true;
     public bool IsCustomized { get; set; }
     public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// A running instance with the in-process queue, known by its heartbeat. While it is alive, its
+/// accepted requests are its own; once its heartbeat lapses (or it stops and deletes its row),
+/// every instance's recovery sweep takes them up.
+/// </summary>
+public sealed class ServiceInstance
+{
+    /// <summary>New at every start: a restarted process is another instance.</summary>
+    public Guid Id { get; set; }
+    public DateTime StartedAt { get; set; }
+    /// <summary>Set by each heartbeat; past it the instance counts as dead.</summary>
+    public DateTime AliveUntil { get; set; }
 }
 
 /// <summary>

@@ -16,6 +16,7 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<RequestFeedback> Feedback => Set<RequestFeedback>();
     public DbSet<PromptCategoryVersion> CategoryVersions => Set<PromptCategoryVersion>();
     public DbSet<ClientKey> ClientKeys => Set<ClientKey>();
+    public DbSet<ServiceInstance> Instances => Set<ServiceInstance>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -92,6 +93,11 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
             e.ToTable("preset_prompts");
             e.HasIndex(p => p.Name).IsUnique();
             e.Property(p => p.Name).HasMaxLength(128);
+        });
+        model.Entity<ServiceInstance>(e =>
+        {
+            e.ToTable("service_instances");
+            e.Property(i => i.Id).ValueGeneratedNever();
         });
         model.Entity<GigaChatQuotaGrant>(e =>
         {

@@ -16,6 +16,7 @@ public static class QueueSetup
         services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidation>();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerRoleValidation>();
 
+        services.AddSingleton<ThisInstance>();
         var kafka = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new();
         if (kafka.Enabled)
         {
@@ -30,6 +31,8 @@ public static class QueueSetup
         else
         {
             services.AddSingleton<IRequestQueue, InProcessRequestQueue>();
+            // Instances sharing a database keep off each other's requests while they are alive.
+            services.AddHostedService<InstanceHeartbeat>();
         }
 
         if (worker.RunsWorker)

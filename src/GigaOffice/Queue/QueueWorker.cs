@@ -21,13 +21,13 @@ public sealed class QueueWorker(IRequestQueue queue, RequestProcessor processor,
 /// <summary>
 /// Finds requests that should be in work but are not: queued ones whose notice was lost (the
 /// process died after the commit) or whose retry is due, and processing ones whose worker died
-/// (expired lease). With the in-process queue it publishes them again; with a durable queue it
-/// puts them back into the outbox once, for the relay to publish. The conditional claim makes
-/// repeats harmless.
+/// (expired lease). With the in-process queue it publishes them again, queued ones only if they
+/// are this instance's or their instance is dead; with a durable queue it puts them back into the
+/// outbox once, for the relay to publish. The conditional claim makes repeats harmless.
 /// </summary>
 public sealed class RequestRecoveryService(
     IServiceScopeFactory scopes, IRequestQueue queue, DatabaseReadiness database, IOptions<WorkerOptions> options,
-    IOptions<KafkaOptions> kafka, TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
+    IOptions<KafkaOptions> kafka, ThisInstance instance, TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
 {
     /// <summary>Freshly accepted requests were just published by the API; leave them alone a moment.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
@@ -74,9 +74,13 @@ public sealed class RequestRecoveryService(
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
             return expired + stale;
         }
+        // Queued requests of other live instances are theirs (InstanceHeartbeat); one whose worker died
+        // while processing is anyone's once its lease runs out.
         var freshBefore = includeFresh ? now.AddYears(1) : now - Grace;
+        var othersAlive = db.Instances.Where(i => i.AliveUntil >= now && i.Id != instance.Id).Select(i => (Guid?)i.Id);
         var ids = await RequestProcessor.Claimable(db, now)
             .Where(r => r.Status != RequestStatus.Queued || r.CreatedAt < freshBefore)
+            .Where(r => r.Status != RequestStatus.Queued || r.AcceptedBy == null || !othersAlive.Contains(r.AcceptedBy))
             .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(1000)
             .ToListAsync(cancellationToken);
         foreach (var id in ids) await queue.PublishAsync(id, cancellationToken);

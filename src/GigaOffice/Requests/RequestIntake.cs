@@ -17,7 +17,7 @@ public sealed record IntakeResult(AiRequest? Request, Classification? Classifica
 /// <summary>
 /// Accepts a request for both APIs: resolves or classifies its category, stores it, queues it.
 /// </summary>
-public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, AcceptedRequestWriter writer, IRequestQueue queue, TimeProvider time, GigaOfficeMetrics metrics)
+public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier classifier, AcceptedRequestWriter writer, IRequestQueue queue, ThisInstance instance, TimeProvider time, GigaOfficeMetrics metrics)
 {
     public async Task<IntakeResult> SubmitAsync(IntakeRequest input, string correlationId, Guid? clientKeyId, CancellationToken cancellationToken)
     {
@@ -59,6 +59,8 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             CorrelationId = correlationId,
             ClientKeyId = clientKeyId,
             CreatedAt = time.GetUtcNow().UtcDateTime,
+            // The in-process queue announces it to this instance alone (Kafka: to whichever worker).
+            AcceptedBy = queue.IsDurable ? null : instance.Id,
         };
         // Committed together with concurrent accepts (group commit); not cancelled with the client,
         // so that a committed row is always announced below.

@@ -12,8 +12,8 @@ using Microsoft.Extensions.Options;
 namespace GigaOffice.Requests;
 
 /// <summary>
-/// Processes one request: read it, wait for quota, claim it (from Kafka: while the model is
-/// called), call the model, parse, store. Every write is fenced by the attempt number, so a worker that lost its lease cannot
+/// Processes one request: read it, wait for quota, claim it (mostly while the model is called),
+/// call the model, parse, store. Every write is fenced by the attempt number, so a worker that lost its lease cannot
 /// overwrite the work of the one that took over.
 /// </summary>
 public sealed class RequestProcessor(
@@ -24,6 +24,7 @@ public sealed class RequestProcessor(
     IGigaChatClient gigaChat,
     IGigaChatQuota quota,
     IRequestQueue queue,
+    ThisInstance instance,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
     IOptions<ResultCacheOptions> cacheOptions,
@@ -60,16 +61,18 @@ public sealed class RequestProcessor(
         using var activity = GigaOfficeMetrics.ActivitySource.StartActivity("ProcessRequest");
         activity?.SetTag("gigaoffice.request_id", id).SetTag("gigaoffice.category", request.Category).SetTag("gigaoffice.attempt", attempt);
 
-        // From a durable queue the model is called while the claim goes to the database, so the claim's
-        // round trip hides in the model's wait (docs/BENCHMARKS.md, change 27). Kafka hands each notice
-        // to one worker, and the row was claimable a moment ago: the claim is lost only to a worker
-        // that read it at the same time, and then this call is cancelled at once and counted as
-        // abandoned. Elsewhere the claim comes first. The in-process queues of instances sharing a
-        // database each get every unfinished request from their recovery sweeps, so two workers read
-        // one request at once routinely; and a request that waited for quota may have been read by
-        // another worker meanwhile. Each call lost so would waste a slot of the account's limit.
+        // Where no other worker should be reading the request now, the model is called while the claim
+        // goes to the database, so the claim's round trip hides in the model's wait (docs/BENCHMARKS.md,
+        // changes 27 and 28). Kafka hands each notice to one worker; the in-process queue hands this
+        // instance's queued requests to it alone, as other instances' sweeps leave them to it while it
+        // is alive (InstanceHeartbeat). The row was claimable a moment ago, so the claim is lost only to
+        // a worker that read it at the same time, and then this call is cancelled at once and counted
+        // as abandoned. Elsewhere the claim comes first: a request taken up from a dead instance is read
+        // by the sweeps of all the others, and one that waited for quota may have been read by another
+        // worker meanwhile. Each call lost so would waste a slot of the account's limit.
+        var readByThisWorkerAlone = queue.IsDurable || (request.Status == RequestStatus.Queued && request.AcceptedBy == instance.Id);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var call = queue.IsDurable && slot.Waited == TimeSpan.Zero ? StartCall(request, attempt, abandon.Token) : null;
+        var call = readByThisWorkerAlone && slot.Waited == TimeSpan.Zero ? StartCall(request, attempt, abandon.Token) : null;
 
         // Not cancellable from here: once claimed, the request must reach the try below, which hands it
         // back on shutdown. A retried claim whose first try did commit (the answer was lost with the

@@ -56,6 +56,36 @@ public sealed record RequestRow(Guid Id, string Status, int Attempts, bool Publi
         string.Join("; ", rows.Where(r => r.Status != "completed").Select(r => $"{r.Id} {r.Status} attempts={r.Attempts} published={r.Published}"));
 }
 
+/// <summary>Row locks on PostgreSQL that tests hold to stop workers between their read and their claim.</summary>
+public static class PostgresLocks
+{
+    /// <summary>Holds the request's row until disposed: a worker's claim of it waits meanwhile.</summary>
+    public static async Task<IAsyncDisposable> HoldRequestAsync(string connectionString, Guid id)
+    {
+        var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await holder.OpenAsync();
+        var hold = await holder.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("""SELECT 1 FROM ai_requests WHERE "Id" = @id FOR UPDATE""", holder, hold))
+        {
+            lockRow.Parameters.AddWithValue("id", id);
+            await lockRow.ExecuteScalarAsync();
+        }
+        return holder; // closing the connection rolls the transaction back
+    }
+
+    /// <summary>Claims waiting for a row lock, seen from a connection outside any transaction (a transaction sees one snapshot of the activity).</summary>
+    public static async Task<long> ClaimsWaitingAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("""
+            SELECT COUNT(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE "ai_requests" SET "Status" = ''processing''%'
+            """, connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+}
+
 /// <summary>A kind of deployment the suite runs against; it hands out fresh databases.</summary>
 public abstract class BackendFixture : IAsyncLifetime
 {

@@ -28,6 +28,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("AcceptedBy")
+                        .HasColumnType("uuid");
+
                     b.Property<int>("Attempts")
                         .HasColumnType("integer");
 
@@ -389,6 +392,22 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("request_feedback", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.ServiceInstance", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("AliveUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("service_instances", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>

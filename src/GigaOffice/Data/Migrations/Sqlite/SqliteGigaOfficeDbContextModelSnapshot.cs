@@ -23,6 +23,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("AcceptedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
@@ -374,6 +377,22 @@ namespace GigaOffice.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("request_feedback", (string)null);
+                });
+
+            modelBuilder.Entity("GigaOffice.Data.ServiceInstance", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AliveUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("service_instances", (string)null);
                 });
 
             modelBuilder.Entity("GigaOffice.Data.PresetPrompt", b =>
