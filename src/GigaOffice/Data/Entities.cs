@@ -52,7 +52,8 @@ public sealed class AiRequest
     public int PromptTokens { get; set; }
     public int CompletionTokens { get; set; }
     public int TotalTokens { get; set; }
-    /// <summary>From start of processing to the stored result.</summary>
+    /// <summary>From start of processing to the result, ready to be written with this row (so without that write;
+    /// the metric gigaoffice.request.processing.duration includes it).</summary>
     public double? ProcessingMs { get; set; }
     /// <summary>Time spent waiting for GigaChat, part of <see cref="ProcessingMs"/>.</summary>
     public double? GigaChatMs { get; set; }

@@ -286,7 +286,8 @@ public sealed class RequestProcessor(
         var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => WorkerQueries.CompleteAsync(db, id, attempt, done, ct));
         if (!stored) return ProcessOutcome.Busy;
         // Only the worker that still owned the request counts it, so a takeover is not counted twice.
-        metrics.RequestFinished(category, completed: true, processingMs, outcome.GigaChatMs, usage, errorCode: null);
+        // The metrics include the write the row's own times cannot.
+        metrics.RequestFinished(category, completed: true, Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome.GigaChatMs, usage, errorCode: null);
         logger.LogInformation("Request {RequestId} completed in {ProcessingMs:F0} ms ({GigaChatMs:F0} ms in GigaChat), {Tokens} tokens",
             id, processingMs, outcome.GigaChatMs, usage.TotalTokens);
         return ProcessOutcome.Completed;
@@ -313,7 +314,7 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct));
-        if (stored) metrics.RequestFinished(category, completed: false, processingMs, outcome?.GigaChatMs, usage, code);
+        if (stored) metrics.RequestFinished(category, completed: false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome?.GigaChatMs, usage, code);
         return stored ? ProcessOutcome.Failed : ProcessOutcome.Busy;
     }
 
