@@ -82,6 +82,38 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         Assert.InRange(new FileInfo(path + "-wal").Length, 1, written * 3 / 2);
     }
 
+    [Fact]
+    public void The_checkpointer_starts_a_fully_copied_log_over_itself_so_no_worker_commit_flushes_its_header()
+    {
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = TempPaths.NewDatabase(), Pooling = false }.ToString();
+        // Open throughout: the last connection to close would checkpoint and delete the log itself.
+        using var writer = new SqliteConnection(connectionString);
+        writer.Open();
+        Execute(writer, "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA user_version = 7;");
+        Execute(writer, "CREATE TABLE t (x BLOB); INSERT INTO t SELECT randomblob(4096) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50) SELECT i FROM n);");
+        var readiness = new DatabaseReadiness();
+        readiness.MarkReady();
+        var checkpointer = new SqliteCheckpointer(connectionString, readiness, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCheckpointer>.Instance);
+
+        var (logFrames, checkpointed) = checkpointer.Checkpoint();
+        Assert.True(logFrames > 50, $"{logFrames} frames in the log");
+        Assert.Equal(logFrames, checkpointed);
+
+        // The log now holds the checkpointer's one page, written from its beginning: the next commit appends.
+        using var observer = new SqliteConnection(connectionString);
+        observer.Open();
+        using (var command = observer.CreateCommand())
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            Assert.Equal((1L, 1L), (reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        Assert.Equal(7L, Scalar(observer, "PRAGMA user_version"));
+        Assert.Equal(50L, Scalar(observer, "SELECT COUNT(*) FROM t"));
+    }
+
     /// <summary>A write of <paramref name="waiter"/> blocked by <paramref name="holder"/>'s transaction waits in <see cref="SqliteBusyWait"/>'s steps, then goes through.</summary>
     private static async Task AssertWritesWaitInShortStepsAsync(SqliteConnection holder, SqliteConnection waiter)
     {

@@ -1,0 +1,158 @@
+// What one worker write costs on SQLite, and where: the result's UPDATE as the worker runs it
+// (EF's ExecuteSql, new context or one context), then the same statement through Microsoft.Data.Sqlite
+// alone, opened per call and on a kept connection. No contention: one thread, one writer.
+//   dotnet run -c Release --project bench/StoreCost [-- ROWS]
+//   GAP_MS=30 dotnet run -c Release --project bench/StoreCost -- 300   # writes 30 ms apart, as a worker's
+using System.Diagnostics;
+using GigaOffice.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+var rows = args.Length > 0 ? int.Parse(args[0]) : 2000;
+// GAP_MS: a pause before each write, as a worker's writes come 300 ms apart (caches go cold).
+var gapMs = int.Parse(Environment.GetEnvironmentVariable("GAP_MS") ?? "0");
+void Gap() { if (gapMs > 0) Thread.Sleep(gapMs); }
+var path = Path.Combine(Path.GetTempPath(), $"storecost-{Guid.NewGuid():N}.db");
+var connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, Pooling = true }.ConnectionString;
+var options = new DbContextOptionsBuilder<SqliteGigaOfficeDbContext>().UseSqlite(connectionString)
+    .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions().Options as DbContextOptions<SqliteGigaOfficeDbContext> ?? throw new InvalidOperationException();
+await using (var db = new SqliteGigaOfficeDbContext(options))
+{
+    await db.Database.MigrateAsync();
+    await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+}
+var result = """{"table":[["Месяц","Продажи"],["Январь",100],["Февраль",120]],"summary":"Рост на 20 %"}""";
+
+async Task<List<Guid>> AddRowsAsync()
+{
+    await using var db = new SqliteGigaOfficeDbContext(options);
+    var ids = Enumerable.Range(0, rows).Select(_ => Guid.CreateVersion7()).ToList();
+    db.Requests.AddRange(ids.Select(id => new AiRequest
+    {
+        Id = id, Status = RequestStatus.Processing, Attempts = 1, QueryText = "Проанализируй продажи", Category = "spreadsheet-analysis",
+        InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]""", CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+    }));
+    await db.SaveChangesAsync();
+    return ids;
+}
+
+const string Sql = """
+    UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = $attempt, "CompletedAt" = $at, "LeaseUntil" = NULL,
+      "ResultJson" = $json, "CacheKey" = $key, "Model" = 'GigaChat', "PromptVersion" = 1,
+      "PromptTokens" = 100, "CompletionTokens" = 20, "TotalTokens" = 120, "ProcessingMs" = 300.2, "GigaChatMs" = 300.0
+    WHERE "Id" = $id AND (("Status" = 'processing' AND "Attempts" = $attempt) OR ("Status" = 'queued' AND "Attempts" = $attempt - 1))
+    """;
+
+void Report(string name, List<double> us)
+{
+    us.Sort();
+    double P(double q) => us[Math.Min(us.Count - 1, (int)(us.Count * q))];
+    Console.WriteLine($"{name,-52} p50 {P(0.5),6:F0} µs  p90 {P(0.9),6:F0}  p99 {P(0.99),6:F0}  max {us[^1],6:F0}  n={us.Count}");
+}
+
+for (var round = 0; round < 2; round++)
+{
+    Console.WriteLine(round == 0 ? "-- warm-up round --" : "-- measured round --");
+    var ids = await AddRowsAsync();
+    var times = new List<double>(rows);
+    foreach (var id in ids.Take(rows / 2))
+    {
+        // As RequestProcessor: a context from the pool's kind (here new), EF's raw SQL, its own parameters.
+        await using var db = new SqliteGigaOfficeDbContext(options);
+        Gap();
+        var started = Stopwatch.GetTimestamp();
+        var at = DateTime.UtcNow; var key = id.ToString("N"); var attempt = 1;
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = {attempt}, "CompletedAt" = {at}, "LeaseUntil" = NULL,
+              "ResultJson" = {result}, "CacheKey" = {key}, "Model" = {"GigaChat"}, "PromptVersion" = {1},
+              "PromptTokens" = {100}, "CompletionTokens" = {20}, "TotalTokens" = {120}, "ProcessingMs" = {300.2}, "GigaChatMs" = {300.0}
+            WHERE "Id" = {id} AND (("Status" = 'processing' AND "Attempts" = {attempt}) OR ("Status" = 'queued' AND "Attempts" = {attempt - 1}))
+            """);
+        times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+    }
+    Report("EF ExecuteSql, new context per call", times);
+
+    async Task EfStoreAsync(SqliteGigaOfficeDbContext db, Guid id)
+    {
+        var at = DateTime.UtcNow; var key = id.ToString("N"); var attempt = 1;
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = {attempt}, "CompletedAt" = {at}, "LeaseUntil" = NULL,
+              "ResultJson" = {result}, "CacheKey" = {key}, "Model" = {"GigaChat"}, "PromptVersion" = {1},
+              "PromptTokens" = {100}, "CompletionTokens" = {20}, "TotalTokens" = {120}, "ProcessingMs" = {300.2}, "GigaChatMs" = {300.0}
+            WHERE "Id" = {id} AND (("Status" = 'processing' AND "Attempts" = {attempt}) OR ("Status" = 'queued' AND "Attempts" = {attempt - 1}))
+            """);
+    }
+    var more = await AddRowsAsync();
+    times.Clear();
+    await using (var reused = new SqliteGigaOfficeDbContext(options))
+        foreach (var id in more.Take(rows / 2))
+        {
+            Gap();
+            Gap();
+        var started = Stopwatch.GetTimestamp();
+            await EfStoreAsync(reused, id);
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+    Report("EF ExecuteSql, one context, connection per call", times);
+    times.Clear();
+    await using (var open = new SqliteGigaOfficeDbContext(options))
+    {
+        await open.Database.OpenConnectionAsync();
+        foreach (var id in more.Skip(rows / 2))
+        {
+            Gap();
+            Gap();
+        var started = Stopwatch.GetTimestamp();
+            await EfStoreAsync(open, id);
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+    }
+    Report("EF ExecuteSql, one context, connection kept open", times);
+
+    times.Clear();
+    foreach (var id in ids.Skip(rows / 2).Take(rows / 4))
+    {
+        Gap();
+        var started = Stopwatch.GetTimestamp();
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        SqliteConnectionSetup.Configure(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = Sql;
+        command.Parameters.AddWithValue("$attempt", 1);
+        command.Parameters.AddWithValue("$at", DateTime.UtcNow);
+        command.Parameters.AddWithValue("$json", result);
+        command.Parameters.AddWithValue("$key", id.ToString("N"));
+        command.Parameters.AddWithValue("$id", id.ToString().ToUpperInvariant());
+        command.ExecuteNonQuery();
+        times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+    }
+    Report("Microsoft.Data.Sqlite, pooled connection per call", times);
+
+    times.Clear();
+    using (var kept = new SqliteConnection(connectionString))
+    {
+        kept.Open();
+        SqliteConnectionSetup.Configure(kept);
+        using var command = kept.CreateCommand();
+        command.CommandText = Sql;
+        var pAttempt = command.Parameters.Add("$attempt", SqliteType.Integer);
+        var pAt = command.Parameters.Add("$at", SqliteType.Text);
+        var pJson = command.Parameters.Add("$json", SqliteType.Text);
+        var pKey = command.Parameters.Add("$key", SqliteType.Text);
+        var pId = command.Parameters.Add("$id", SqliteType.Text);
+        command.Prepare();
+        foreach (var id in ids.Skip(rows * 3 / 4))
+        {
+            Gap();
+            Gap();
+        var started = Stopwatch.GetTimestamp();
+            pAttempt.Value = 1; pAt.Value = DateTime.UtcNow; pJson.Value = result; pKey.Value = id.ToString("N"); pId.Value = id.ToString().ToUpperInvariant();
+            command.ExecuteNonQuery();
+            times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+        }
+    }
+    Report("Microsoft.Data.Sqlite, kept connection, prepared", times);
+}
+SqliteConnection.ClearAllPools();
+foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
