@@ -102,6 +102,9 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
         var id = await api.Client.SubmitAsync(ApiClientExtensions.SeedExample);
         await Eventually.WaitAsync(() => Task.FromResult(doomed.Output.Any(l => l.Contains($"Calling GigaChat for request {id}"))), called => called, TimeSpan.FromSeconds(60));
+        // From Kafka the model is called while the claim is written: killed once the claim is in.
+        await Eventually.WaitAsync(async () => (await api.Client.GetJsonAsync($"/api/ai/status/{id}")).GetProperty("status").GetString(),
+            status => status == "processing", TimeSpan.FromSeconds(30));
         doomed.Kill();
         Assert.Equal("processing", (await api.Client.GetJsonAsync($"/api/ai/status/{id}")).GetProperty("status").GetString());
 
