@@ -61,6 +61,41 @@ public sealed class InstanceOwnershipTests
         Assert.False(await nextDb.Instances.AnyAsync(i => i.Id == self));
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task A_silent_instance_s_request_is_taken_up_when_its_heartbeat_lapses_not_a_sweep_interval_later(string provider)
+    {
+        var database = await RealModeApp.SharedDatabaseAsync(provider);
+        var request = Guid.CreateVersion7();
+        DateTime lapse;
+        // A process that crashed a moment ago: its heartbeat still has seconds to run, and it left a queued request.
+        await using (var before = new GigaOfficeApp(settings: database))
+        {
+            before.CreateClient();
+            await using var scope = before.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+            var crashed = Guid.CreateVersion7();
+            lapse = DateTime.UtcNow.AddSeconds(6);
+            db.Instances.Add(new ServiceInstance { Id = crashed, StartedAt = DateTime.UtcNow.AddHours(-1), AliveUntil = lapse });
+            db.Requests.Add(new AiRequest
+            {
+                Id = request, Status = RequestStatus.Queued, QueryText = "Посчитай сумму", Category = "spreadsheet-analysis",
+                InputDataJson = """[["Товар","Сумма"],["A",100]]""", CreatedAt = DateTime.UtcNow.AddMinutes(-1), AcceptedBy = crashed,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        // Its successor sweeps once a minute, but wakes for the lapse.
+        var settings = new Dictionary<string, string?>(database) { ["Worker:RecoveryIntervalSeconds"] = "60" };
+        await using var after = new GigaOfficeApp(settings: settings);
+        var client = after.CreateClient();
+        Assert.Equal("completed", (await client.WaitFinishedAsync(request, TimeSpan.FromSeconds(25))).GetProperty("status").GetString());
+        await using var afterScope = after.Services.CreateAsyncScope();
+        var row = await afterScope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Requests.AsNoTracking().SingleAsync(r => r.Id == request);
+        Assert.True(row.StartedAt >= lapse, $"claimed at {row.StartedAt:O}, before the heartbeat lapsed at {lapse:O}");
+    }
+
     internal static async Task<(string, int)> StatusAsync(GigaOfficeDbContext db, Guid id)
     {
         var row = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);

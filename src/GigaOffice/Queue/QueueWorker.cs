@@ -39,19 +39,41 @@ public sealed class RequestRecoveryService(
         var first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = interval;
             try
             {
                 var count = await SweepAsync(includeFresh: first, stoppingToken);
                 if (count > 0) logger.LogInformation("Recovery sweep re-published {Count} requests", count);
                 first = false;
+                // A silent instance's requests are taken up as soon as its heartbeat lapses, not up to
+                // an interval later: after a crash and restart, the new process waits for the old one's.
+                if (!queue.IsDurable && await NextLapseAsync(stoppingToken) is { } lapse)
+                {
+                    var untilLapse = lapse - time.GetUtcNow().UtcDateTime + LapseMargin;
+                    if (untilLapse < wait) wait = untilLapse < LapseMargin ? LapseMargin : untilLapse;
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(ex, "Recovery sweep failed; will try again");
             }
-            try { await Task.Delay(interval, time, stoppingToken); }
+            try { await Task.Delay(wait, time, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }
+    }
+
+    private static readonly TimeSpan LapseMargin = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>When the first other live instance that holds queued requests stops counting as alive, if it holds any.</summary>
+    public async Task<DateTime?> NextLapseAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
+        var now = time.GetUtcNow().UtcDateTime;
+        return await db.Instances
+            .Where(i => i.Id != instance.Id && i.AliveUntil >= now
+                && db.Requests.Any(r => r.AcceptedBy == i.Id && r.Status == RequestStatus.Queued))
+            .Select(i => (DateTime?)i.AliveUntil).MinAsync(cancellationToken);
     }
 
     public async Task<int> SweepAsync(bool includeFresh, CancellationToken cancellationToken)
