@@ -39,6 +39,8 @@ if (args.FirstOrDefault() == "keys")
     return;
 }
 
+app.ValidateSettings();
+
 app.UseCorrelationId();
 app.UseGigaOfficeRequestLogging();
 app.UseExceptionHandler();

@@ -1,5 +1,8 @@
 using GigaOffice.Configuration;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 
 namespace GigaOffice.Tests;
 
@@ -65,5 +68,32 @@ public sealed class ConfigurationTests
         await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "turbo" });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.Contains("GIGACHAT_RUN_MODE", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_refused_start_names_the_variable_even_when_the_test_host_starts_late()
+    {
+        // WebApplicationFactory starts its host only after Program has gone on to app.Run. If the host
+        // has failed and disposed itself by then, the factory met a disposed host instead of the error:
+        // the flaky ObjectDisposedException of earlier full runs. The delay makes that order certain.
+        await using var app = new LateStartingApp(new() { ["Database:SqlitePath"] = TempPaths.NewDatabase(), ["Logging:File"] = "false", ["GigaChat:MaxRequestsPerMinute"] = "0" });
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        Assert.True(error.ToString().Contains("GIGACHAT_MAX_REQUESTS_PER_MINUTE"), error.ToString());
+    }
+
+    private sealed class LateStartingApp(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        }
+
+        protected override IHost CreateHost(IHostBuilder builder)
+        {
+            var host = builder.Build();
+            Thread.Sleep(TimeSpan.FromSeconds(2));
+            host.Start();
+            return host;
+        }
     }
 }

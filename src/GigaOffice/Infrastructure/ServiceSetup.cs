@@ -65,6 +65,26 @@ public static class ServiceSetup
         services.AddGigaOfficeOpenApi();
     }
 
+    /// <summary>
+    /// Runs the settings checks (ValidateOnStart) before the host starts, logging what is wrong.
+    /// The host runs them too, but only once starting; a failed start disposes the host while the
+    /// error is on its way out, and whoever waits on that host (the test host does) meets a
+    /// disposed object instead of the message that names the variable.
+    /// </summary>
+    public static void ValidateSettings(this WebApplication app)
+    {
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception error)
+        {
+            var failures = error is AggregateException all ? all.InnerExceptions : [error];
+            app.Logger.LogCritical("Invalid settings, the service does not start: {Failures}", string.Join(" ", failures.Select(f => f.Message)));
+            throw;
+        }
+    }
+
     /// <summary>Listens on HOST:PORT (localhost:8000) unless ASPNETCORE_URLS or --urls says otherwise.</summary>
     public static void UseGigaOfficeUrls(this WebApplicationBuilder builder)
     {
