@@ -1,10 +1,12 @@
 // What one worker write costs on SQLite, and where: the result's UPDATE as the worker runs it
-// (EF's ExecuteSql, new context or one context), then the same statement through Microsoft.Data.Sqlite
-// alone, opened per call and on a kept connection. No contention: one thread, one writer.
+// before change 31 (EF's ExecuteSql, new context or one context), then the same statement through
+// Microsoft.Data.Sqlite alone, opened per call, and as the service now runs it (SqliteResultStore: a
+// kept connection, the statement prepared). No contention: one thread, one writer.
 //   dotnet run -c Release --project bench/StoreCost [-- ROWS]
 //   GAP_MS=30 dotnet run -c Release --project bench/StoreCost -- 300   # writes 30 ms apart, as a worker's
 using System.Diagnostics;
 using GigaOffice.Data;
+using GigaOffice.Requests;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -88,8 +90,7 @@ for (var round = 0; round < 2; round++)
         foreach (var id in more.Take(rows / 2))
         {
             Gap();
-            Gap();
-        var started = Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             await EfStoreAsync(reused, id);
             times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         }
@@ -101,8 +102,7 @@ for (var round = 0; round < 2; round++)
         foreach (var id in more.Skip(rows / 2))
         {
             Gap();
-            Gap();
-        var started = Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             await EfStoreAsync(open, id);
             times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         }
@@ -130,29 +130,16 @@ for (var round = 0; round < 2; round++)
     Report("Microsoft.Data.Sqlite, pooled connection per call", times);
 
     times.Clear();
-    using (var kept = new SqliteConnection(connectionString))
-    {
-        kept.Open();
-        SqliteConnectionSetup.Configure(kept);
-        using var command = kept.CreateCommand();
-        command.CommandText = Sql;
-        var pAttempt = command.Parameters.Add("$attempt", SqliteType.Integer);
-        var pAt = command.Parameters.Add("$at", SqliteType.Text);
-        var pJson = command.Parameters.Add("$json", SqliteType.Text);
-        var pKey = command.Parameters.Add("$key", SqliteType.Text);
-        var pId = command.Parameters.Add("$id", SqliteType.Text);
-        command.Prepare();
+    // What the service runs (SqliteResultStore): a kept connection with the statement prepared.
+    using (var store = new SqliteResultStore(connectionString))
         foreach (var id in ids.Skip(rows * 3 / 4))
         {
             Gap();
-            Gap();
-        var started = Stopwatch.GetTimestamp();
-            pAttempt.Value = 1; pAt.Value = DateTime.UtcNow; pJson.Value = result; pKey.Value = id.ToString("N"); pId.Value = id.ToString().ToUpperInvariant();
-            command.ExecuteNonQuery();
+            var started = Stopwatch.GetTimestamp();
+            await store.CompleteAsync(null!, id, 1, new CompletedRequest(DateTime.UtcNow, result, id.ToString("N"), "GigaChat", 1, 100, 20, 120, 300.2, 300.0), default);
             times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
         }
-    }
-    Report("Microsoft.Data.Sqlite, kept connection, prepared", times);
+    Report("SqliteResultStore: kept connection, prepared", times);
 }
 SqliteConnection.ClearAllPools();
 foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);

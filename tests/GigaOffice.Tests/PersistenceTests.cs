@@ -144,11 +144,18 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         var claimed = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
         Assert.Equal((RequestStatus.Processing, 1, due, due.AddMinutes(5)), (claimed.Status, claimed.Attempts, claimed.StartedAt, claimed.LeaseUntil));
 
-        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 2, Answer(due, 2), default));
-        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, id, 1, Answer(due, 1), default));
-        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, id, 1, Answer(due, 3), default)); // finished already
+        // The store the workers use on this backend (on SQLite its own prepared statement, not EF's).
+        var results = app.Services.GetRequiredService<IResultStore>();
+        Assert.Equal(0, await results.CompleteAsync(db, id, 2, Answer(due, 2), default));
+        var answer = Answer(due, 1);
+        Assert.Equal(1, await results.CompleteAsync(db, id, 1, answer, default));
+        Assert.Equal(0, await results.CompleteAsync(db, id, 1, Answer(due, 3), default)); // finished already
         var done = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == id);
-        Assert.Equal((RequestStatus.Completed, "{\"table\":[[1]]}", (DateTime?)null), (done.Status, done.ResultJson, done.LeaseUntil));
+        Assert.Equal((RequestStatus.Completed, 1, (DateTime?)null), (done.Status, done.Attempts, done.LeaseUntil));
+        // Read back through EF as written, times to the tick: the status and cache queries compare them.
+        Assert.Equal(answer, new CompletedRequest(done.CompletedAt!.Value, done.ResultJson!, done.CacheKey!, done.Model!, done.PromptVersion!.Value,
+            done.PromptTokens, done.CompletionTokens, done.TotalTokens, done.ProcessingMs!.Value, done.GigaChatMs!.Value));
+        Assert.Equal(1, await db.Requests.CountAsync(r => r.Id == id && r.CompletedAt == answer.CompletedAt && r.CacheKey == answer.CacheKey));
     }
 
     [Fact]
@@ -158,7 +165,8 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         await using var scope = app.Services.CreateAsyncScope();
         // A claim committed without a flush and lost in a PostgreSQL crash leaves the row as it was before it.
         var (db, undone, due) = await AddRequestDueLaterAsync(app, scope);
-        Assert.Equal(1, await WorkerQueries.CompleteAsync(db, undone, 1, Answer(due, 1), default));
+        var results = app.Services.GetRequiredService<IResultStore>();
+        Assert.Equal(1, await results.CompleteAsync(db, undone, 1, Answer(due, 1), default));
         var stored = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == undone);
         Assert.Equal((RequestStatus.Completed, 1, "{\"table\":[[1]]}"), (stored.Status, stored.Attempts, stored.ResultJson));
 
@@ -166,12 +174,12 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         var (_, released, releasedDue) = await AddRequestDueLaterAsync(app, scope);
         Assert.Equal(1, await WorkerQueries.ClaimAsync(db, released, 0, releasedDue, releasedDue.AddMinutes(5), default));
         await db.Requests.Where(r => r.Id == released).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, RequestStatus.Queued));
-        Assert.Equal(0, await WorkerQueries.CompleteAsync(db, released, 1, Answer(due, 1), default));
+        Assert.Equal(0, await results.CompleteAsync(db, released, 1, Answer(due, 1), default));
         Assert.Equal(RequestStatus.Queued, (await db.Requests.AsNoTracking().SingleAsync(r => r.Id == released)).Status);
     }
 
     private static CompletedRequest Answer(DateTime due, int cell) =>
-        new(due.AddSeconds(1), $"{{\"table\":[[{cell}]]}}", "key", "GigaChat", 1, 1, 2, 3, 0.5, 0.25);
+        new(due.AddSeconds(1).AddTicks(-10), $"{{\"table\":[[{cell}]]}}", $"key-{cell}", "GigaChat-2", 7, 11, 13, 24, 0.5, 300.25);
 
     [Fact]
     public async Task Accepted_rows_written_without_EF_read_back_through_EF_as_saved_and_a_duplicate_fails_alone()

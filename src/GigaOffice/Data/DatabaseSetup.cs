@@ -1,5 +1,6 @@
 using GigaOffice.Configuration;
 using GigaOffice.Prompts;
+using GigaOffice.Requests;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -21,6 +22,7 @@ public static class DatabaseSetup
             services.AddDbContextPool<PostgresGigaOfficeDbContext>(o => o.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
+            services.AddSingleton<IResultStore, EfResultStore>();
         }
         else
         {
@@ -34,6 +36,7 @@ public static class DatabaseSetup
             services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString)
                 .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions());
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
+            services.AddSingleton<IResultStore>(_ => new SqliteResultStore(connectionString)); // a factory: the container disposes it
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, connectionString));
         }
         services.AddSingleton<DatabaseReadiness>();

@@ -24,6 +24,7 @@ public sealed class RequestProcessor(
     IGigaChatClient gigaChat,
     IGigaChatQuota quota,
     IRequestQueue queue,
+    IResultStore results,
     ThisInstance instance,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
@@ -283,7 +284,7 @@ public sealed class RequestProcessor(
         var usage = outcome.Completion.Usage;
         var done = new CompletedRequest(now, resultJson, outcome.CacheKey, outcome.Completion.Model, outcome.PromptVersion,
             usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, processingMs, outcome.GigaChatMs);
-        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => WorkerQueries.CompleteAsync(db, id, attempt, done, ct));
+        var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => results.CompleteAsync(db, id, attempt, done, ct));
         if (!stored) return ProcessOutcome.Busy;
         // Only the worker that still owned the request counts it, so a takeover is not counted twice.
         // The metrics include the write the row's own times cannot.

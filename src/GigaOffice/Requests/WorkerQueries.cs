@@ -70,6 +70,6 @@ internal static class WorkerQueries
 }
 
 /// <summary>What a completed request stores.</summary>
-internal sealed record CompletedRequest(
+public sealed record CompletedRequest(
     DateTime CompletedAt, string ResultJson, string CacheKey, string Model, int PromptVersion,
     int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double GigaChatMs);
