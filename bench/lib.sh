@@ -277,13 +277,14 @@ has_cloud_mode() { [ -f "$ROOT/src/GigaOffice/GigaChat/HttpGigaChatClient.cs" ] 
 pending() { echo "PENDING: $*"; exit 3; }
 
 # start_fake LATENCY_MS: tests/FakeGigaChat over HTTPS on a free port (its own generated CA).
+# LATENCY_JITTER_MS spreads each answer's delay uniformly over LATENCY_MS +- that (default 0).
 # Sets FAKE_PID and FAKE_ENV (the service's variables for cloud mode against it, no quota limit).
 start_fake() {
   local dir port ca
   dir=$(mktemp -d /tmp/gigaoffice-fake.XXXXXX)
   port=$(free_port)
   FAKE_CALL_LOG=$dir/calls.log
-  dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --cert-dir "$dir/certs" --call-log "$FAKE_CALL_LOG" >"$dir/fake.log" 2>&1 &
+  dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --latency-jitter-ms "${LATENCY_JITTER_MS:-0}" --cert-dir "$dir/certs" --call-log "$FAKE_CALL_LOG" >"$dir/fake.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 150); do grep -q "listening" "$dir/fake.log" && break; sleep 0.2; done
   ca=$(awk -F': +' '/^CA bundle:/ { print $2 }' "$dir/fake.log")

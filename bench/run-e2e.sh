@@ -6,6 +6,7 @@
 # service's histogram gigaoffice_request_overhead_duration_seconds).
 #   bench/run-e2e.sh                                  # 3 runs, concurrency 4, 300 ms
 #   WORKER_CONCURRENCY=32 bench/run-e2e.sh
+#   LATENCY_JITTER_MS=100 bench/run-e2e.sh            # upstream 300 +- 100 ms (uniform), as a real model varies
 #   UPSTREAM=dryrun bench/run-e2e.sh                  # dry-run model with a 300 ms delay instead
 #   POLL_AFTER=35 bench/run-e2e.sh                    # no status polls while the workers run
 # UPSTREAM=fake (default when the service has the cloud mode) runs tests/FakeGigaChat over HTTPS.
@@ -65,7 +66,7 @@ stored_quantiles() {
 percentiles() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) { print "n/a"; exit } i50 = int(NR * 0.5 + 0.999); i99 = int(NR * 0.99 + 0.999); printf "p50=%.3f p99=%.3f max=%.3f n=%d", a[i50], a[i99], a[NR], NR }'; }
 
 rows=$(mktemp)
-echo "upstream: $UPSTREAM, latency ${LATENCY_MS} ms, worker concurrency $WORKER_CONCURRENCY -> allowed ${ALLOWED}/s; $REQUESTS requests per run"
+echo "upstream: $UPSTREAM, latency ${LATENCY_MS} ms (+- ${LATENCY_JITTER_MS:-0}), worker concurrency $WORKER_CONCURRENCY -> allowed ${ALLOWED}/s; $REQUESTS requests per run"
 for run in $(seq 1 "$RUNS"); do
   start_service "$(free_port)" "${upstream_env[@]}" WORKER_CONCURRENCY="$WORKER_CONCURRENCY"
   # Warm-up (JIT tiering, connections, the token): WARMUP_REQUESTS (default 20 batches), not counted.
@@ -97,7 +98,7 @@ for run in $(seq 1 "$RUNS"); do
   [ "${BACKEND:-sqlite}" = sqlite ] || psql_app "TRUNCATE ai_requests" 2>/dev/null || true
 done
 rate=$(cut -d' ' -f1 "$rows" | median)
-echo "== e2e (upstream $UPSTREAM ${LATENCY_MS} ms, concurrency $WORKER_CONCURRENCY, backend ${BACKEND:-sqlite}), medians of $RUNS runs =="
+echo "== e2e (upstream $UPSTREAM ${LATENCY_MS} +- ${LATENCY_JITTER_MS:-0} ms, concurrency $WORKER_CONCURRENCY, backend ${BACKEND:-sqlite}), medians of $RUNS runs =="
 echo "completions_per_s=$rate allowed_per_s=$ALLOWED ratio_pct=$(awk -v r="$rate" -v a="$ALLOWED" 'BEGIN { printf "%.1f", 100 * r / a }')" \
      "overhead_processing_p99_ms=$(cut -d' ' -f2 "$rows" | median) overhead_path_p99_ms=$(cut -d' ' -f3 "$rows" | median) overhead_stored_p99_ms=$(cut -d' ' -f7 "$rows" | median)" \
      "failed_total=$(awk '{ s += $4 } END { print s }' "$rows") peak_rss_mb_max=$(mb "$(cut -d' ' -f5 "$rows" | sort -n | tail -1)") load_avg_median=$(cut -d' ' -f6 "$rows" | median)"

@@ -30,6 +30,13 @@ public sealed record FakeGigaChatOptions
     /// <summary>Simulated generation time of chat answers produced by the responder.</summary>
     public TimeSpan Latency { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Spread of the chat answers' delay: each waits <see cref="Latency"/> plus a uniform offset in
+    /// ±this (never below zero). A real model's time varies; a constant one keeps a service's
+    /// workers in step, all answered at the same moment.
+    /// </summary>
+    public TimeSpan LatencyJitter { get; init; } = TimeSpan.Zero;
+
     /// <summary>Delay of the OAuth answer; makes concurrent token refreshes overlap in single-flight tests.</summary>
     public TimeSpan OAuthLatency { get; init; } = TimeSpan.Zero;
 

@@ -19,6 +19,7 @@ public static class FakeGigaChatProgram
           --port N                 TCP port (default 9443; 0 = any free port)
           --cert-dir DIR           where to write the generated PEM files (default: $TMP/fakegc)
           --latency-ms N           delay of each chat answer (default 0)
+          --latency-jitter-ms N    spread of that delay: each answer waits latency +- up to N (default 0)
           --oauth-latency-ms N     delay of each OAuth answer (default 0)
           --mtls                   require a client certificate issued by the generated CA
           --auth-key KEY           authorization key expected after "Basic " (default dGVzdDp0ZXN0)
@@ -77,7 +78,7 @@ public static class FakeGigaChatProgram
         }
         Console.WriteLine($"Auth URL:     {server.AuthUrl}");
         Console.WriteLine($"API base URL: {server.ApiBaseUrl}");
-        Console.WriteLine($"FakeGigaChat listening on {server.BaseAddress} (mTLS: {options.RequireClientCertificate}, latency: {options.Latency.TotalMilliseconds} ms). Ctrl+C to stop.");
+        Console.WriteLine($"FakeGigaChat listening on {server.BaseAddress} (mTLS: {options.RequireClientCertificate}, latency: {options.Latency.TotalMilliseconds} ± {options.LatencyJitter.TotalMilliseconds} ms). Ctrl+C to stop.");
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Console.CancelKeyPress += (_, e) =>
@@ -114,6 +115,7 @@ public static class FakeGigaChatProgram
             {
                 "--port" => options with { Port = Number() },
                 "--latency-ms" => options with { Latency = TimeSpan.FromMilliseconds(Number()) },
+                "--latency-jitter-ms" => options with { LatencyJitter = TimeSpan.FromMilliseconds(Number()) },
                 "--oauth-latency-ms" => options with { OAuthLatency = TimeSpan.FromMilliseconds(Number()) },
                 "--mtls" => options with { RequireClientCertificate = true },
                 "--call-log" => options with { CallLogPath = Value() },

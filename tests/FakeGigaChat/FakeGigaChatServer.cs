@@ -101,6 +101,9 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
     }
 
+    private TimeSpan Jitter() => Options.LatencyJitter <= TimeSpan.Zero ? TimeSpan.Zero
+        : Options.LatencyJitter * (2 * Random.Shared.NextDouble() - 1);
+
     /// <summary>Delay of every OAuth answer.</summary>
     public TimeSpan OAuthLatency
     {
@@ -478,7 +481,7 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         }
         else
         {
-            await DelayAsync(Latency, aborted);
+            await DelayAsync(Latency + Jitter(), aborted);
             try
             {
                 reply = Responder(request);

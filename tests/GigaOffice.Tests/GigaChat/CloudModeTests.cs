@@ -338,6 +338,29 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         }
     }
 
+    [Fact]
+    public async Task The_fakes_latency_jitter_spreads_its_answers_in_time()
+    {
+        // The benchmarks' upstream (LATENCY_JITTER_MS): 100 ms +- 80 ms. A constant 100 ms would put
+        // every answer within a few milliseconds of the others.
+        await using var fake = await FakeGigaChatServer.StartAsync(
+            new FakeGigaChatOptions { Latency = TimeSpan.FromMilliseconds(100), LatencyJitter = TimeSpan.FromMilliseconds(80) }, Certificates);
+        await using var app = new RealModeApp(RealModeApp.Cloud(fake));
+        var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
+        await gigaChat.CompleteAsync(ChatRequest("прогрев"), CancellationToken.None); // the token and the connection
+
+        var durations = new List<double>();
+        for (var i = 0; i < 12; i++)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await gigaChat.CompleteAsync(ChatRequest($"запрос {i}"), CancellationToken.None);
+            durations.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        Assert.True(durations.Max() - durations.Min() >= 40, string.Join(", ", durations.Select(d => d.ToString("F0"))));
+        Assert.True(durations.Min() >= 19, string.Join(", ", durations.Select(d => d.ToString("F0"))));
+    }
+
     private static GigaChatRequest ChatRequest(string query) => new(
         [GigaOffice.GigaChat.ChatMessage.System("Ты — ассистент."), GigaOffice.GigaChat.ChatMessage.User(query)],
         new RequestContext("spreadsheet-assistance", query, null, null));
