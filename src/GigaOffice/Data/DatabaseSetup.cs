@@ -23,6 +23,7 @@ public static class DatabaseSetup
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
             services.AddSingleton<IResultStore, EfResultStore>();
+            services.AddSingleton(new ResultsFirst(enabled: false));
         }
         else
         {
@@ -37,6 +38,7 @@ public static class DatabaseSetup
                 .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions());
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
             services.AddSingleton<IResultStore>(_ => new SqliteResultStore(connectionString)); // a factory: the container disposes it
+            services.AddSingleton(new ResultsFirst(enabled: true));
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, connectionString));
         }
         services.AddSingleton<DatabaseReadiness>();

@@ -25,6 +25,7 @@ public sealed class RequestProcessor(
     IGigaChatQuota quota,
     IRequestQueue queue,
     IResultStore results,
+    ResultsFirst resultsFirst,
     ThisInstance instance,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
@@ -48,6 +49,7 @@ public sealed class RequestProcessor(
         var pending = await WorkerQueries.FindClaimableAsync(db, id, now, cancellationToken);
         if (pending is null) return await WhyNotClaimableAsync(db, id, cancellationToken);
         if (_cache.Enabled && await TryAnswerFromCacheAsync(db, pending, cancellationToken) is { } cached) return cached;
+        resultsFirst.HoldBack(); // another worker's result is about to be written: it goes first
         var slot = await quota.AcquireAsync(cancellationToken);
         if (slot.Waited > TimeSpan.Zero) metrics.QuotaWaited(slot.Waited);
 
@@ -74,6 +76,7 @@ public sealed class RequestProcessor(
         var readByThisWorkerAlone = queue.IsDurable || (request.Status == RequestStatus.Queued && request.AcceptedBy == instance.Id);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var call = readByThisWorkerAlone && slot.Waited == TimeSpan.Zero ? StartCall(request, attempt, abandon.Token) : null;
+        if (call is not null) resultsFirst.HoldBack(); // the claim hides in the call's wait anyway
 
         // Not cancellable from here: once claimed, the request must reach the try below, which hands it
         // back on shutdown. A retried claim whose first try did commit (the answer was lost with the
@@ -105,6 +108,7 @@ public sealed class RequestProcessor(
         try
         {
             var (category, context, prompt, completion, gigaChatMs) = await call.Result;
+            using var resultComing = resultsFirst.ResultComing();
             var finishFailure = completion.FinishReason switch
             {
                 "blacklist" => ("content_refused", "Модель отказалась отвечать на эту тему. Переформулируйте запрос."),
