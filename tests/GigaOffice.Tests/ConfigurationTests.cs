@@ -1,4 +1,5 @@
 using GigaOffice.Configuration;
+using GigaOffice.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -79,6 +80,23 @@ public sealed class ConfigurationTests
         await using var app = new LateStartingApp(new() { ["Database:SqlitePath"] = TempPaths.NewDatabase(), ["Logging:File"] = "false", ["GigaChat:MaxRequestsPerMinute"] = "0" });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.True(error.ToString().Contains("GIGACHAT_MAX_REQUESTS_PER_MINUTE"), error.ToString());
+    }
+
+    [Fact]
+    public async Task The_real_process_refuses_a_wrong_setting_with_one_line_and_exit_code_1()
+    {
+        await using var service = ServiceProcess.Start("refused", new Dictionary<string, string?>
+        {
+            ["Database:SqlitePath"] = TempPaths.NewDatabase(),
+            ["GigaChat:MaxRequestsPerMinute"] = "0",
+        });
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        var output = service.Tail(200);
+        // Not 134 (SIGABRT, a core dump) with the runtime's "Unhandled exception" and a stack trace.
+        Assert.True(exitCode == 1, $"exit code {exitCode}:\n{output}");
+        Assert.Contains("Invalid settings, the service does not start", output);
+        Assert.Contains("GIGACHAT_MAX_REQUESTS_PER_MINUTE", output);
+        Assert.DoesNotContain("Unhandled exception", output);
     }
 
     private sealed class LateStartingApp(Dictionary<string, string?> settings) : WebApplicationFactory<Program>

@@ -6,7 +6,7 @@ public sealed class ServerOptions
 {
     public const string Section = "Server";
     public string Host { get; set; } = "localhost";
-    [Range(1, 65535)] public int Port { get; set; } = 8000;
+    [Range(1, 65535, ErrorMessage = "PORT must be between 1 and 65535.")] public int Port { get; set; } = 8000;
 }
 
 public enum GigaChatRunMode { DryRun, Cloud, Mtls }

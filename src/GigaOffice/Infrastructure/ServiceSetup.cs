@@ -81,9 +81,22 @@ public static class ServiceSetup
         {
             var failures = error is AggregateException all ? all.InnerExceptions : [error];
             app.Logger.LogCritical("Invalid settings, the service does not start: {Failures}", string.Join(" ", failures.Select(f => f.Message)));
+            ExitWithCode1IfUnhandled(error);
             throw;
         }
     }
+
+    /// <summary>
+    /// The error is thrown on, for the test host, which runs Program and catches it. Left unhandled in
+    /// a real process it would abort the runtime: exit code 134 (SIGABRT), a stack trace after the
+    /// FTL line, and a core dump where systemd collects them, for what is a settings mistake. The
+    /// process exits with 1 instead, as for any refused start.
+    /// </summary>
+    private static void ExitWithCode1IfUnhandled(Exception error) =>
+        AppDomain.CurrentDomain.UnhandledException += (_, unhandled) =>
+        {
+            if (ReferenceEquals(unhandled.ExceptionObject, error)) Environment.Exit(1);
+        };
 
     /// <summary>Listens on HOST:PORT (localhost:8000) unless ASPNETCORE_URLS or --urls says otherwise.</summary>
     public static void UseGigaOfficeUrls(this WebApplicationBuilder builder)

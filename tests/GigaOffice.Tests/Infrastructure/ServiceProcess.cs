@@ -73,12 +73,19 @@ public sealed class ServiceProcess : IAsyncDisposable
     public static async Task<string> RunCommandAsync(IReadOnlyDictionary<string, string?> settings, string command)
     {
         await using var service = Start(command, settings, command);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await service._process.WaitForExitAsync(timeout.Token);
-        service._process.WaitForExit(); // flushes the output events
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromMinutes(2));
         var output = string.Join('\n', service.Output);
-        Assert.True(service._process.ExitCode == 0, $"`GigaOffice {command}` exited with {service._process.ExitCode}:\n{output}");
+        Assert.True(exitCode == 0, $"`GigaOffice {command}` exited with {exitCode}:\n{output}");
         return output;
+    }
+
+    /// <summary>Waits for the process to end by itself; its exit code, with all its output read.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        _process.WaitForExit(); // flushes the output events
+        return _process.ExitCode;
     }
 
     /// <summary>Waits until /health/ready answers 200.</summary>
