@@ -136,7 +136,8 @@ runtime_stats() {
     /^dotnet_process_cpu_time_seconds_total/ { cpu += $NF }
     /^gigaoffice_sqlite_lock_waits_total/ { waits = $NF }
     /^gigaoffice_sqlite_lock_wait_duration_seconds_total/ { waited = $NF }
-    END { printf "%d %d %d %.6f %.0f %.6f %d %.6f\n", g[0], g[1], g[2], pause, alloc, cpu, waits, waited }'
+    /^gigaoffice_sqlite_result_transactions_total/ { commits = $NF }
+    END { printf "%d %d %d %.6f %.0f %.6f %d %.6f %d\n", g[0], g[1], g[2], pause, alloc, cpu, waits, waited, commits }'
 }
 # minor_faults PID: page faults the process took so far (first touches of memory: on this VM each costs a trip to the host).
 minor_faults() { awk '{ print $10 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -145,7 +146,8 @@ minor_faults() { awk '{ print $10 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 runtime_delta() {
   awk -v n="$3" -v b="$1" -v a="$2" 'BEGIN { split(b, x, " "); split(a, y, " ")
     printf "GC gen0 %d, gen1 %d, gen2 %d, pauses %.1f ms in all; allocated %.0f KB and CPU %.2f ms per request; SQLite lock waits %d, %.1f ms in all",
-      y[1] - x[1], y[2] - x[2], y[3] - x[3], (y[4] - x[4]) * 1000, (y[5] - x[5]) / 1024 / n, (y[6] - x[6]) * 1000 / n, y[7] - x[7], (y[8] - x[8]) * 1000 }'
+      y[1] - x[1], y[2] - x[2], y[3] - x[3], (y[4] - x[4]) * 1000, (y[5] - x[5]) / 1024 / n, (y[6] - x[6]) * 1000 / n, y[7] - x[7], (y[8] - x[8]) * 1000
+    if (y[9] > 0) printf "; result transactions %d", y[9] - x[9] }'
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }

@@ -39,7 +39,7 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _clientRejections;
     private readonly Counter<long> _abandonedCalls;
 
-    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
+    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Requests.IResultStore results, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
     {
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gigaoffice.requests", "{request}",
@@ -55,6 +55,10 @@ public sealed class GigaOfficeMetrics
         if (!database.Value.UsePostgres)
             meter.CreateObservableGauge("gigaoffice.sqlite.memory", () => SQLitePCL.raw.sqlite3_memory_used(), "By",
                 "Memory SQLite holds in this process (all connections).");
+        // Results of workers answered at the same moment share a transaction (group commit): fewer than stored results.
+        if (results is Requests.SqliteResultStore sqliteResults)
+            meter.CreateObservableCounter("gigaoffice.sqlite.result.transactions", () => sqliteResults.Transactions, "{transaction}",
+                "Transactions that stored worker results on SQLite.");
         _processing = meter.CreateHistogram("gigaoffice.request.processing.duration", "s",
             "From a worker taking the request to its stored result.", advice: Seconds);
         _gigaChat = meter.CreateHistogram("gigaoffice.gigachat.duration", "s", "Time spent waiting for GigaChat's answer.", advice: Seconds);
