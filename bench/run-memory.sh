@@ -14,7 +14,8 @@ start_service "$(free_port)" "${ROLE_ENV[@]}"
 samples=$SERVICE_DIR/rss.txt
 sample_rss "$SERVICE_PID" "$samples" 5 &
 # Where the memory is, after warm-up and at the end: anonymous (GC heap, SQLite's page caches,
-# native buffers), file-backed (mapped libraries and files), shared; and the GC heap's own size.
+# native buffers, thread stacks), file-backed (mapped libraries and files), shared (the runtime maps
+# JIT'd code twice through shared memory); and the GC heap's own size.
 memory_parts() {
   printf '%s; %s\n' \
     "$(awk '/^Rss(Anon|File|Shmem)/ { printf "%s %.1f MB  ", $1, $2 / 1024 }' "/proc/$SERVICE_PID/status")" \
@@ -25,16 +26,35 @@ memory_parts() {
         END { printf "GC heap after last collection %.1f MB (committed %.1f MB); SQLite %s", s / 1048576, c / 1048576,
               q == "" ? "-" : sprintf("%.1f MB", q / 1048576) }')"
 }
+# One line a minute of what can grow outside the GC heap: OS threads (each a stack), glibc's malloc
+# arenas besides the main one (bench/malloc_arenas.py), thread-pool threads, methods JIT-compiled so
+# far (tiering keeps compiling for minutes).
+growth_line() {
+  printf '%5d s  %s  arenas %2s  %s\n' "$1" \
+    "$(awk '/^Rss(Anon|Shmem)/ { printf "%s %5.1f MB  ", $1, $2 / 1024 } /^Threads/ { printf "threads %3d", $2 }' "/proc/$SERVICE_PID/status")" \
+    "$(python3 "$BENCH_DIR/malloc_arenas.py" "$SERVICE_PID")" \
+    "$(curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '
+        /^dotnet_thread_pool_thread_count/ { t = $NF }
+        /^dotnet_jit_compiled_methods_total/ { m = $NF }
+        /^dotnet_jit_compiled_il_size_bytes_total/ { il = $NF }
+        /^dotnet_gc_last_collection_memory_committed_size_bytes/ { c = $NF }
+        END { printf "pool threads %3d  JIT methods %6d (IL %6.0f KB)  GC committed %5.1f MB", t, m, il / 1024, c / 1048576 }')"
+}
 (sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt") &
+(for ((m = 0; m <= MINUTES; m++)); do growth_line $((m * 60)) >>"$SERVICE_DIR/growth.txt" 2>/dev/null || true; sleep 60; done) &
+growth_pid=$!
 out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections 64 --duration $((MINUTES * 60)) --warmup 0)
 hwm=$(hwm_kb "$SERVICE_PID")
 parts_end=$(memory_parts)
+kill "$growth_pid" 2>/dev/null || true
 load=$(cut -d' ' -f1 /proc/loadavg)
 backlog=$(curl -s "http://127.0.0.1:$SERVICE_PORT/api/health" | grep -o '"depth":"[0-9]*"' | head -1 || true)
 stop_service
 echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
 echo "memory after warm-up: $(cat "$SERVICE_DIR/parts-start.txt" 2>/dev/null)"
 echo "memory at the end:    $parts_end"
+echo "outside the GC heap, every minute:"
+sed 's/^/  /' "$SERVICE_DIR/growth.txt"
 echo "RSS samples (seconds, MB), every minute:"
 awk '$1 % 60 < 5 { printf "  %4d s  %6.1f MB\n", $1, $2 / 1024 }' "$samples"
 awk -v w="$WARMUP_S" -v hwm="$hwm" -v load="$load" -v backlog="$backlog" '
