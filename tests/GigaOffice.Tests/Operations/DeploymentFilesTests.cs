@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using GigaOffice.Configuration;
+using GigaOffice.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace GigaOffice.Tests.Operations;
@@ -16,7 +17,8 @@ public sealed partial class DeploymentFilesTests
     private static string Deploy(string path) => Path.Combine(Root, "deploy", path);
 
     private static bool Known(string variable) =>
-        SeedVariables.Map.ContainsKey(variable) || variable.StartsWith("ASPNETCORE_") || variable.StartsWith("DOTNET_");
+        SeedVariables.Map.ContainsKey(variable) || variable.StartsWith("ASPNETCORE_") || variable.StartsWith("DOTNET_")
+        || variable == MallocArenas.Variable; // read by glibc, and by the service at start (change 34)
 
     private static void AssertKnown(IEnumerable<string> variables, string file)
     {
@@ -109,6 +111,7 @@ public sealed partial class DeploymentFilesTests
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         AssertKnown(environment.Keys, "deploy/Dockerfile");
         Assert.Equal("0.0.0.0", environment["HOST"]);
+        Assert.Equal(MallocArenas.Limit.ToString(), environment[MallocArenas.Variable]); // glibc reads it before the service runs
         Assert.Equal($"EXPOSE {environment["PORT"]}", lines.Single(l => l.StartsWith("EXPOSE ")));
         Assert.Equal("ENTRYPOINT [\"dotnet\", \"GigaOffice.dll\"]", lines.Single(l => l.StartsWith("ENTRYPOINT ")));
         Assert.Contains(lines, l => l.StartsWith("USER "));
@@ -133,6 +136,7 @@ public sealed partial class DeploymentFilesTests
         // Behind nginx the service is reachable from outside although it listens on localhost.
         Assert.Equal("required", environment["AUTH_MODE"]);
         Assert.Contains("%i", environment["LOG_DIR"]);
+        Assert.Equal(MallocArenas.Limit.ToString(), environment[MallocArenas.Variable]);
         Assert.Contains(unit, l => l.StartsWith("ExecStart=") && l.EndsWith("/GigaOffice.dll"));
         Assert.Contains("Type=notify", unit);
         Assert.Contains("WantedBy=multi-user.target", unit);
