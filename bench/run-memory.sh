@@ -23,22 +23,29 @@ memory_parts() {
         /^dotnet_gc_last_collection_heap_size_bytes/ { s += $NF }
         /^dotnet_gc_last_collection_memory_committed_size_bytes/ { c = $NF }
         /^gigaoffice_sqlite_memory_bytes/ { q = $NF }
-        END { printf "GC heap after last collection %.1f MB (committed %.1f MB); SQLite %s", s / 1048576, c / 1048576,
-              q == "" ? "-" : sprintf("%.1f MB", q / 1048576) }')"
+        /^gigaoffice_memory_trim_duration_seconds_count/ { tn = $NF }
+        /^gigaoffice_memory_trim_duration_seconds_sum/ { ts = $NF }
+        END { printf "GC heap after last collection %.1f MB (committed %.1f MB); SQLite %s; malloc_trim %d times, mean %.2f ms",
+              s / 1048576, c / 1048576, q == "" ? "-" : sprintf("%.1f MB", q / 1048576), tn, tn ? 1000 * ts / tn : 0 }')"
 }
-# One line a minute of what can grow outside the GC heap: OS threads (each a stack), glibc's malloc
-# arenas besides the main one (bench/malloc_arenas.py), thread-pool threads, methods JIT-compiled so
-# far (tiering keeps compiling for minutes).
+# One line a minute of what can grow outside the GC heap: OS threads (each a stack), RssAnon split by
+# where it lives (bench/anon_memory.py: glibc's main arena, its other arenas, thread stacks, libraries'
+# data, the rest), thread-pool threads, methods JIT-compiled so far (tiering keeps compiling for
+# minutes), the GC's committed memory, which is part of "other", and how many gen1 and gen2
+# collections there have been.
 growth_line() {
-  printf '%5d s  %s  arenas %2s  %s\n' "$1" \
+  printf '%5d s  %s  %s  %s\n' "$1" \
     "$(awk '/^Rss(Anon|Shmem)/ { printf "%s %5.1f MB  ", $1, $2 / 1024 } /^Threads/ { printf "threads %3d", $2 }' "/proc/$SERVICE_PID/status")" \
-    "$(python3 "$BENCH_DIR/malloc_arenas.py" "$SERVICE_PID")" \
+    "$(python3 "$BENCH_DIR/anon_memory.py" "$SERVICE_PID")" \
     "$(curl -s "http://127.0.0.1:$SERVICE_PORT/metrics" | awk '
         /^dotnet_thread_pool_thread_count/ { t = $NF }
         /^dotnet_jit_compiled_methods_total/ { m = $NF }
         /^dotnet_jit_compiled_il_size_bytes_total/ { il = $NF }
         /^dotnet_gc_last_collection_memory_committed_size_bytes/ { c = $NF }
-        END { printf "pool threads %3d  JIT methods %6d (IL %6.0f KB)  GC committed %5.1f MB", t, m, il / 1024, c / 1048576 }')"
+        /^dotnet_gc_collections_total.*"gen1"/ { g1 = $NF }
+        /^dotnet_gc_collections_total.*"gen2"/ { g2 = $NF }
+        END { printf "pool threads %3d  JIT methods %6d (IL %6.0f KB)  GC committed %5.1f MB  GCs gen1 %4d gen2 %3d",
+              t, m, il / 1024, c / 1048576, g1, g2 }')"
 }
 (sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt") &
 (for ((m = 0; m <= MINUTES; m++)); do growth_line $((m * 60)) >>"$SERVICE_DIR/growth.txt" 2>/dev/null || true; sleep 60; done) &
