@@ -35,7 +35,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// Starts the service with <paramref name="settings"/> (configuration keys, passed as the seed's
     /// variables where one exists, else as <c>Section__Key</c>) on a free port.
     /// </summary>
-    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string?> settings, params string[] args)
+    public static ServiceProcess Start(string name, IReadOnlyDictionary<string, string?> settings, params string[] args) =>
+        StartDotnet(name, settings, [ServiceDll, .. args]);
+
+    /// <summary>
+    /// Starts the service as the README does, <c>dotnet run --project src/GigaOffice</c> (without
+    /// building again): the SDK starts it as a child, with its launch profile. <see cref="Id"/> is
+    /// the SDK's process; <see cref="FindServicePid"/> finds the service's.
+    /// </summary>
+    public static ServiceProcess StartWithDotnetRun(string name, IReadOnlyDictionary<string, string?> settings) =>
+        StartDotnet(name, settings, ["run", "--project", Path.Combine(ConfigurationTests.RepositoryRoot(), "src", "GigaOffice"), "--no-build", "-c", Configuration]);
+
+    private static ServiceProcess StartDotnet(string name, IReadOnlyDictionary<string, string?> settings, string[] dotnetArgs)
     {
         var port = FreePort.Get();
         var start = new ProcessStartInfo("dotnet")
@@ -46,8 +57,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             // A directory of its own: no stray .env, logs or data files.
             WorkingDirectory = TempPaths.NewDirectory(),
         };
-        start.ArgumentList.Add(ServiceDll);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in dotnetArgs) start.ArgumentList.Add(arg);
         // Nothing from the test's own environment may configure the child.
         foreach (var key in start.Environment.Keys.Where(k => SeedVariables.Map.ContainsKey(k) || k.StartsWith("ASPNETCORE_") || k.Contains("__")).ToList())
             start.Environment.Remove(key);
@@ -109,6 +119,26 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The service's own process: this one, or under <c>dotnet run</c> its child.</summary>
+    public int FindServicePid()
+    {
+        var children = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d))
+            .Where(d => d.All(char.IsAsciiDigit)).Select(int.Parse)
+            .Where(pid => ParentOf(pid) == _process.Id).ToList();
+        return children.Count == 0 ? _process.Id : children.Single();
+    }
+
+    private static int? ParentOf(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after its ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException) { return null; } // it ended meanwhile
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as when the machine or the OOM killer takes it.</summary>
     public void Kill()
     {
@@ -133,7 +163,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         Client.Dispose();
         if (!_process.HasExited)
         {
-            try { _process.Kill(); } catch (InvalidOperationException) { }
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
@@ -145,17 +175,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     static ServiceProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
         foreach (var service in Live.Keys)
-            try { service._process.Kill(); } catch (InvalidOperationException) { }
+            try { service._process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
     };
+
+    // The tests run from tests/GigaOffice.Tests/bin/<configuration>/net10.0/ (declared first: ServiceDll needs it).
+    private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     /// <summary>The service built in the same configuration as these tests.</summary>
     public static string ServiceDll { get; } = FindServiceDll();
 
     private static string FindServiceDll()
     {
-        // The tests run from tests/GigaOffice.Tests/bin/<configuration>/net10.0/.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var dll = Path.Combine(ConfigurationTests.RepositoryRoot(), "src", "GigaOffice", "bin", configuration, "net10.0", "GigaOffice.dll");
+        var dll = Path.Combine(ConfigurationTests.RepositoryRoot(), "src", "GigaOffice", "bin", Configuration, "net10.0", "GigaOffice.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"The built service is not at {dll}; build the solution first.");
     }
 

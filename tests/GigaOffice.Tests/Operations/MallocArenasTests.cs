@@ -22,6 +22,22 @@ public sealed class MallocArenasTests
     }
 
     [Fact]
+    public async Task The_READMEs_dotnet_run_limits_the_arenas_from_the_start()
+    {
+        // The launch profile sets MALLOC_ARENA_MAX before the process starts, so the runtime's
+        // start-up threads share the arenas too: the one beside the main arena, as in deploy/.
+        await using var service = ServiceProcess.StartWithDotnetRun("arenas-dotnet-run", new Dictionary<string, string?>
+        {
+            ["Database:SqlitePath"] = TempPaths.NewDatabase(),
+        });
+        var heaps = await HeapsUnderLoadAsync(service);
+        var pid = service.FindServicePid();
+        Assert.NotEqual(service.Id, pid);
+        Assert.Contains("MALLOC_ARENA_MAX=2", File.ReadAllText($"/proc/{pid}/environ").Split('\0'));
+        Assert.True(heaps <= 1, $"heaps of the service under dotnet run: {heaps}");
+    }
+
+    [Fact]
     public void An_admins_MALLOC_ARENA_MAX_is_left_to_glibc()
     {
         Assert.Equal(MallocArenaLimit.LeftToEnvironment, MallocArenas.Apply(fromEnvironment: "8"));
@@ -34,11 +50,16 @@ public sealed class MallocArenasTests
             ["Database:SqlitePath"] = TempPaths.NewDatabase(),
             [MallocArenas.Variable] = adminSetting, // empty counts as unset, for glibc and the service
         });
-        await service.WaitReadyAsync();
+        return await HeapsUnderLoadAsync(service);
+    }
+
+    private static async Task<int> HeapsUnderLoadAsync(ServiceProcess service)
+    {
+        await service.WaitReadyAsync(TimeSpan.FromSeconds(120));
         // Requests at once: SQLite's calls hold pool threads, so the pool starts threads of its own.
         await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, _) =>
             await service.Client.SubmitAsync(new { query_text = $"Сумма по строкам, запрос {i}", category = "analysis", input_data = new object[][] { ["a", i, 2] } }));
-        return MallocHeaps(service.Id);
+        return MallocHeaps(service.FindServicePid());
     }
 
     /// <summary>
