@@ -165,6 +165,13 @@ public sealed class RetentionOptions
     public int IntervalMinutes { get; set; } = 60;
 }
 
+/// <summary>How often free native memory goes back to the system (<c>MEMORY_TRIM_INTERVAL_SECONDS</c>; 0 = never).</summary>
+public sealed class MemoryOptions
+{
+    public const string Section = "Memory";
+    public int TrimIntervalSeconds { get; set; } = 60;
+}
+
 /// <summary>OpenTelemetry trace export; off unless an OTLP endpoint is set.</summary>
 public sealed class TelemetryOptions
 {

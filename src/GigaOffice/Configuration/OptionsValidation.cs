@@ -63,8 +63,13 @@ public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IV
 
 public sealed class OperationsOptionsValidation :
     IValidateOptions<AuthOptions>, IValidateOptions<CorsOptions>,
-    IValidateOptions<RetentionOptions>, IValidateOptions<TelemetryOptions>
+    IValidateOptions<RetentionOptions>, IValidateOptions<TelemetryOptions>, IValidateOptions<MemoryOptions>
 {
+    public ValidateOptionsResult Validate(string? name, MemoryOptions o) =>
+        o.TrimIntervalSeconds is >= 0 and <= 3600
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"MEMORY_TRIM_INTERVAL_SECONDS={o.TrimIntervalSeconds} must be 0 (never) or between 1 and 3600 seconds.");
+
     public ValidateOptionsResult Validate(string? name, AuthOptions o) =>
         o.Mode.Trim().ToLowerInvariant() is "auto" or "required" or "off"
             ? ValidateOptionsResult.Success

@@ -74,6 +74,7 @@ public static class SeedVariables
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
         ["RETENTION_DAYS"] = "Retention:Days",
+        ["MEMORY_TRIM_INTERVAL_SECONDS"] = "Memory:TrimIntervalSeconds",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "Telemetry:OtlpEndpoint",
         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "Telemetry:OtlpProtocol",
     };

@@ -36,6 +36,9 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<AdminOptions>, AnswerOptionsValidation>();
         services.AddSingleton<IValidateOptions<ResultCacheOptions>, AnswerOptionsValidation>();
         services.AddSingleton<IValidateOptions<ClassifierOptions>, AnswerOptionsValidation>();
+        services.AddOptions<MemoryOptions>().Bind(configuration.GetSection(MemoryOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MemoryOptions>, OperationsOptionsValidation>();
+        services.AddHostedService<NativeMemoryTrimmer>();
 
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
         var gigaChat = configuration.GetSection(GigaChatOptions.Section).Get<GigaChatOptions>() ?? new();

@@ -38,6 +38,7 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _clientRejections;
     private readonly Counter<long> _abandonedCalls;
+    private readonly Histogram<double> _memoryTrim;
 
     public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Requests.IResultStore results, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
     {
@@ -74,6 +75,8 @@ public sealed class GigaOfficeMetrics
         // The call starts beside the claim; a claim lost to another worker cancels it (RequestProcessor).
         _abandonedCalls = meter.CreateCounter<long>("gigaoffice.gigachat.calls.abandoned", "{call}",
             "GigaChat calls cancelled because another worker claimed the same request first.");
+        _memoryTrim = meter.CreateHistogram("gigaoffice.memory.trim.duration", "s",
+            "How long handing free native memory back to the system took (NativeMemoryTrimmer).", advice: OwnTime);
     }
 
     public void RequestAccepted(string category) =>
@@ -104,6 +107,8 @@ public sealed class GigaOfficeMetrics
     }
 
     public void CallAbandoned() => _abandonedCalls.Add(1);
+
+    public void MemoryTrimmed(TimeSpan took) => _memoryTrim.Record(took.TotalSeconds);
 
     public void ClientRejected(string limit) => _clientRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));
 }
