@@ -26,7 +26,7 @@ COMMON=(HOST=127.0.0.1 LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun GIGACHAT_DRYRU
 launch() {
   local name=$1 port=$2; shift 2
   # exec: the recorded pid is the service itself; disown: bash does not report its SIGKILLs.
-  (cd "$DIR" && exec env "${COMMON[@]}" ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1) &
+  (cd "$DIR" && exec env ${PROFILE_ENV[@]+"${PROFILE_ENV[@]}"} "${COMMON[@]}" ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} PORT="$port" "$@" dotnet "$SERVICE_DLL" >>"$DIR/$name.log" 2>&1) &
   echo $! >"$DIR/$name.pid"
   disown $!
 }

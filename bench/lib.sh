@@ -1,6 +1,7 @@
 # Shared helpers for bench/run-*.sh and bench/drill-*.sh. Source it; do not run it.
 # The service runs as production would: the Release build, `dotnet GigaOffice.dll`, configured by
-# environment variables only, in a fresh temporary directory (its own SQLite file and logs).
+# environment variables only (and the process environment of PROFILE_ENV below), in a fresh
+# temporary directory (its own SQLite file and logs).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
@@ -13,6 +14,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 # Extra environment for every service start (start_backend fills it for PostgreSQL/Kafka).
 declare -a SERVICE_ENV=()
+# The process environment the README's `dotnet run` gives the service (its launch profile) and
+# deploy/ sets too: MALLOC_ARENA_MAX=2, which must be there before the process starts. Measured
+# without it by LAUNCH_PROFILE_ENV=0 (as benchmarks before the twelfth pass were).
+declare -a PROFILE_ENV=()
+if [ "${LAUNCH_PROFILE_ENV:-1}" != 0 ]; then
+  mapfile -t PROFILE_ENV < <(python3 -c 'import json, sys
+for name, value in json.load(open(sys.argv[1]))["profiles"]["GigaOffice"].get("environmentVariables", {}).items(): print(f"{name}={value}")' \
+    "$ROOT/src/GigaOffice/Properties/launchSettings.json")
+fi
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -60,7 +70,7 @@ start_service() {
   local port=$1; shift
   # BENCH_TMPDIR=/dev/shm puts the service's files (the SQLite database) in memory instead of on disk.
   SERVICE_DIR=${SERVICE_DIR_REUSE:-$(mktemp -d "${BENCH_TMPDIR:-/tmp}/gigaoffice-bench.XXXXXX")}
-  (cd "$SERVICE_DIR" && exec env HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun \
+  (cd "$SERVICE_DIR" && exec env ${PROFILE_ENV[@]+"${PROFILE_ENV[@]}"} HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun \
       ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} ${SERVICE_EXTRA_ENV:-} "$@" dotnet "$SERVICE_DLL" >>service.log 2>&1) &
   SERVICE_PID=$!
   SERVICE_PORT=$port

@@ -47,19 +47,26 @@ growth_line() {
         END { printf "pool threads %3d  JIT methods %6d (IL %6.0f KB)  GC committed %5.1f MB  GCs gen1 %4d gen2 %3d",
               t, m, il / 1024, c / 1048576, g1, g2 }')"
 }
-(sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt") &
+# Which mapped files' resident pages changed between then and the end (bench/file_memory.py).
+(sleep "$WARMUP_S"; memory_parts >"$SERVICE_DIR/parts-start.txt"; python3 "$BENCH_DIR/file_memory.py" "$SERVICE_PID" >"$SERVICE_DIR/files-start.txt") &
 (for ((m = 0; m <= MINUTES; m++)); do growth_line $((m * 60)) >>"$SERVICE_DIR/growth.txt" 2>/dev/null || true; sleep 60; done) &
 growth_pid=$!
 out=$(loadgen accept-rate --url "http://127.0.0.1:$SERVICE_PORT" --rate "$RATE" --connections 64 --duration $((MINUTES * 60)) --warmup 0)
 hwm=$(hwm_kb "$SERVICE_PID")
 parts_end=$(memory_parts)
+python3 "$BENCH_DIR/file_memory.py" "$SERVICE_PID" >"$SERVICE_DIR/files-end.txt"
 kill "$growth_pid" 2>/dev/null || true
 load=$(cut -d' ' -f1 /proc/loadavg)
+# SQLite's log never shrinks while the service runs, so its size is the largest it has been; its index
+# (-shm, mapped into the process) grows 32 KiB per 4,096 pages of log.
+wal=$(stat -c '%n %s' "$SERVICE_DIR"/data/*.db-wal "$SERVICE_DIR"/data/*.db-shm 2>/dev/null | awk '{ sub(".*/", "", $1); printf "%s %.1f MB  ", $1, $2 / 1048576 }') || true
 backlog=$(curl -s "http://127.0.0.1:$SERVICE_PORT/api/health" | grep -o '"depth":"[0-9]*"' | head -1 || true)
 stop_service
 echo "$out" | grep -v '^RESULT' | sed 's/^/  /'
 echo "memory after warm-up: $(cat "$SERVICE_DIR/parts-start.txt" 2>/dev/null)"
 echo "memory at the end:    $parts_end"
+python3 "$BENCH_DIR/file_memory.py" --diff "$SERVICE_DIR/files-start.txt" "$SERVICE_DIR/files-end.txt" || true
+[ -z "$wal" ] || echo "SQLite log at the end (its largest): $wal"
 echo "outside the GC heap, every minute:"
 sed 's/^/  /' "$SERVICE_DIR/growth.txt"
 echo "RSS samples (seconds, MB), every minute:"
