@@ -53,6 +53,7 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         SqliteConnectionSetup.Configure(reopened);
         Assert.Equal(1L, Scalar(reopened, "PRAGMA synchronous"));
         Assert.Equal(0L, Scalar(reopened, "PRAGMA wal_autocheckpoint"));
+        Assert.Equal(64L << 20, Scalar(reopened, "PRAGMA journal_size_limit"));
         await AssertWritesWaitInShortStepsAsync(holder, reopened);
     }
 
@@ -112,6 +113,80 @@ public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixt
         }
         Assert.Equal(7L, Scalar(observer, "PRAGMA user_version"));
         Assert.Equal(50L, Scalar(observer, "SELECT COUNT(*) FROM t"));
+    }
+
+    [Fact]
+    public async Task A_log_that_readers_keep_from_starting_over_is_forced_over_and_cut_back_on_disk()
+    {
+        var path = TempPaths.NewDatabase();
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        using var writer = new SqliteConnection(connectionString);
+        writer.Open();
+        Execute(writer, "PRAGMA journal_mode = WAL; CREATE TABLE t (x BLOB);");
+        SqliteConnectionSetup.Configure(writer);
+        // A log longer than the limit, as a minute of load leaves it when it is never started over.
+        Execute(writer, $"INSERT INTO t SELECT randomblob(3000) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {SqliteCheckpointer.LongLogFrames + 2_000}) SELECT i FROM n);");
+        var longLog = new FileInfo(path + "-wal").Length;
+        Assert.True(longLog > 64 << 20, $"log of {longLog} bytes");
+
+        // Load that keeps it from starting over: commits all the time, and readers that overlap, each
+        // on a snapshot a few commits old. A passive checkpoint then stops a few pages short, and when
+        // it does copy everything, a reader is still on the log, so the next commit appends to it:
+        // without the forced checkpoint the log kept growing through all 20 ticks (checked).
+        using var stop = new CancellationTokenSource();
+        long written = 0, readersBegun = 0;
+        var writes = Task.Run(() =>
+        {
+            for (; !stop.IsCancellationRequested; Interlocked.Increment(ref written)) Execute(writer, "INSERT INTO t VALUES (randomblob(100));");
+        });
+        var reads = Task.Run(() =>
+        {
+            var readers = new[] { new SqliteConnection(connectionString), new SqliteConnection(connectionString) };
+            var open = new SqliteTransaction?[2];
+            try
+            {
+                for (var turn = 0; !stop.IsCancellationRequested; turn ^= 1)
+                {
+                    if (readers[turn].State != System.Data.ConnectionState.Open) readers[turn].Open();
+                    open[turn] = readers[turn].BeginTransaction(deferred: true);
+                    Execute(readers[turn], "SELECT COUNT(*) FROM t WHERE rowid < 10;", open[turn]); // takes the snapshot
+                    Interlocked.Increment(ref readersBegun);
+                    open[turn ^ 1]?.Dispose(); // the older reader leaves only after the newer one came
+                    Thread.Sleep(1);
+                }
+            }
+            finally
+            {
+                foreach (var transaction in open) transaction?.Dispose();
+                foreach (var reader in readers) reader.Dispose();
+            }
+        });
+        var readiness = new DatabaseReadiness();
+        readiness.MarkReady();
+        var checkpointer = new SqliteCheckpointer(connectionString, readiness, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteCheckpointer>.Instance);
+        try
+        {
+            await Eventually.WaitAsync(() => Task.FromResult(Math.Min(Interlocked.Read(ref written), 10 * Interlocked.Read(ref readersBegun))),
+                n => n >= 500, TimeSpan.FromSeconds(30));
+            // The service checkpoints every second; a forced checkpoint that met a slow reader tries again.
+            // Each returns the log it found: after the forced one, the next finds it short.
+            var frames = long.MaxValue;
+            for (var tick = 0; tick < 20 && (frames = checkpointer.Checkpoint().LogFrames) >= SqliteCheckpointer.LongLogFrames; tick++)
+                await Task.Delay(50);
+            Assert.True(frames < SqliteCheckpointer.LongLogFrames, $"{frames} frames in the log");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(writes, reads);
+        }
+
+        // Started over: the writes since are a short log, and the file was cut back to journal_size_limit.
+        var (logFrames, _) = checkpointer.Checkpoint();
+        Assert.InRange(logFrames, 0, SqliteCheckpointer.LongLogFrames / 2);
+        Assert.InRange(new FileInfo(path + "-wal").Length, 0, (64 << 20) + 4 * 4_096);
+        Assert.Equal(SqliteCheckpointer.LongLogFrames + 2_000L, (long)Scalar(writer, "SELECT COUNT(*) FROM t WHERE length(x) = 3000")!);
     }
 
     /// <summary>A write of <paramref name="waiter"/> blocked by <paramref name="holder"/>'s transaction waits in <see cref="SqliteBusyWait"/>'s steps, then goes through.</summary>

@@ -36,10 +36,14 @@ internal static unsafe partial class SqliteBusyWait
     /// <summary>Time spent in those waits so far.</summary>
     public static TimeSpan Waited => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _waitedTicks));
 
-    /// <summary>Replaces the connection's busy handler (and any busy_timeout) with this wait.</summary>
-    public static void Install(SqliteConnection connection)
+    /// <summary>
+    /// Replaces the connection's busy handler (and any busy_timeout) with this wait, giving up after
+    /// <paramref name="limit"/> (<see cref="Limit"/> when not given).
+    /// </summary>
+    public static void Install(SqliteConnection connection, TimeSpan? limit = null)
     {
-        var rc = sqlite3_busy_handler(connection.Handle!.DangerousGetHandle(), &OnBusy, 0);
+        // The limit travels as the handler's state, in microseconds; 0 stands for Limit.
+        var rc = sqlite3_busy_handler(connection.Handle!.DangerousGetHandle(), &OnBusy, (nint)(limit?.TotalMicroseconds ?? 0));
         if (rc != 0) throw new SqliteException($"sqlite3_busy_handler failed ({rc})", rc);
     }
 
@@ -58,7 +62,7 @@ internal static unsafe partial class SqliteBusyWait
             _sleeps = 0;
         }
         var waited = Stopwatch.GetElapsedTime(_attemptStarted, now);
-        if (waited >= Limit) return 0;
+        if (waited >= (state == 0 ? Limit : TimeSpan.FromMicroseconds(state))) return 0;
         Interlocked.Increment(ref _waits);
         if (waited < YieldPhase) Thread.Yield();
         else if (OperatingSystem.IsWindows()) Thread.Sleep(Math.Max(1, DelayMicroseconds(_sleeps++) / 1000)); // no finer sleep there

@@ -15,11 +15,29 @@ namespace GigaOffice.Data;
 /// held, even at synchronous = NORMAL. Left to the next commit, that flush (0.3-1.8 ms here) fell
 /// once a second into a worker's commit, and the workers committing at the same moment waited for
 /// it: it set the worker's own time at p99 (docs/BENCHMARKS.md, change 30).
+/// <para>A passive checkpoint cannot copy past a reader still on an older snapshot, and the log is
+/// not started over while any reader uses it. Under steady load that was, now and then, every tick
+/// for a minute: the log grew to 447 MB, and a log file never shrinks by itself (change 37). So a log
+/// of <see cref="LongLogFrames"/> or more is started over by a RESTART checkpoint, which holds new
+/// writes back while it waits for the readers, for <see cref="ForcedWait"/> at most; and the pragma
+/// journal_size_limit (<see cref="SqliteConnectionSetup.Pragmas"/>) cuts the file back once the log
+/// starts over.</para>
 /// </summary>
 public sealed class SqliteCheckpointer(string connectionString, DatabaseReadiness readiness, TimeProvider time,
     ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>64 MiB of 4 KiB pages; under load a log that is started over holds up to ~7,000.</summary>
+    public const long LongLogFrames = 16_384;
+
+    /// <summary>How long a RESTART checkpoint waits for the write lock and the readers (writes wait meanwhile).</summary>
+    public static readonly TimeSpan ForcedWait = TimeSpan.FromMilliseconds(5);
+
+    private static long _logFrames;
+
+    /// <summary>Frames in the log at the last checkpoint of this process (fewer once it starts over).</summary>
+    public static long LogFrames => Interlocked.Read(ref _logFrames);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +65,8 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
 
     /// <summary>
     /// One passive checkpoint: (frames in the log, frames now in the database file); when the
-    /// whole log was copied, the log is started over here.
+    /// whole log was copied, the log is started over here. A log that has grown long is forced
+    /// over (<see cref="ForceLogOver"/>).
     /// </summary>
     public (long LogFrames, long Checkpointed) Checkpoint()
     {
@@ -55,18 +74,41 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
         connection.Open();
         SqliteConnectionSetup.Configure(connection);
         // A passive checkpoint never calls the busy handler: it copies what it can and returns.
-        var (logFrames, checkpointed) = ExecutePassiveCheckpoint(connection);
+        var (_, logFrames, checkpointed) = ExecuteCheckpoint(connection, "PASSIVE");
+        Interlocked.Exchange(ref _logFrames, logFrames);
         if (logFrames > 0 && checkpointed == logFrames) StartLogOver(connection);
+        else if (logFrames >= LongLogFrames) ForceLogOver(connection, logFrames);
         return (logFrames, checkpointed);
     }
 
-    private static (long LogFrames, long Checkpointed) ExecutePassiveCheckpoint(SqliteConnection connection)
+    /// <summary>
+    /// A RESTART checkpoint copies the rest and waits until no reader uses the log, so that the next
+    /// commit starts it over: this one's, as in <see cref="Checkpoint"/>. It gives up (busy) after
+    /// <see cref="ForcedWait"/>; the next tick tries again.
+    /// </summary>
+    private void ForceLogOver(SqliteConnection connection, long logFrames)
+    {
+        SqliteBusyWait.Install(connection, ForcedWait);
+        try
+        {
+            var (busy, _, _) = ExecuteCheckpoint(connection, "RESTART");
+            if (busy) return;
+        }
+        finally
+        {
+            SqliteBusyWait.Install(connection); // the connection goes back to the pool, to EF
+        }
+        StartLogOver(connection);
+        logger.LogInformation("SQLite's write-ahead log had grown to {Frames} pages while readers kept it in use; it was started over", logFrames);
+    }
+
+    private static (bool Busy, long LogFrames, long Checkpointed) ExecuteCheckpoint(SqliteConnection connection, string mode)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        command.CommandText = $"PRAGMA wal_checkpoint({mode});";
         using var reader = command.ExecuteReader();
         reader.Read();
-        return (reader.GetInt64(1), reader.GetInt64(2));
+        return (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2));
     }
 
     /// <summary>

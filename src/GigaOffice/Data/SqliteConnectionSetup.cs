@@ -26,7 +26,12 @@ public sealed class SqliteConnectionSetup : DbConnectionInterceptor
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, string> Applied = new();
 
     public static readonly SqliteConnectionSetup Instance = new();
-    public const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
+    /// <summary>
+    /// journal_size_limit: whichever commit starts the log over cuts a file longer than this back to
+    /// it (64 MiB, <see cref="SqliteCheckpointer.LongLogFrames"/> pages), so a log that once grew
+    /// does not keep its size on disk.
+    /// </summary>
+    public const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
 
     /// <summary>Run on an open connection before a commit that must be on disk when it returns.</summary>
     public const string FullSync = "PRAGMA synchronous = FULL;";

@@ -54,8 +54,13 @@ public sealed class GigaOfficeMetrics
             "Time SQLite writes spent waiting for another connection's write lock.");
         // Page caches of the pooled connections, prepared statements, schemas: memory outside the GC heap.
         if (!database.Value.UsePostgres)
+        {
             meter.CreateObservableGauge("gigaoffice.sqlite.memory", () => SQLitePCL.raw.sqlite3_memory_used(), "By",
                 "Memory SQLite holds in this process (all connections).");
+            // Started over every second or so; a number that keeps growing means readers keep the log in use.
+            meter.CreateObservableGauge("gigaoffice.sqlite.log.pages", () => SqliteCheckpointer.LogFrames, "{page}",
+                "Pages in SQLite's write-ahead log at its last checkpoint.");
+        }
         // Results of workers answered at the same moment share a transaction (group commit): fewer than stored results.
         if (results is Requests.SqliteResultStore sqliteResults)
             meter.CreateObservableCounter("gigaoffice.sqlite.result.transactions", () => sqliteResults.Transactions, "{transaction}",

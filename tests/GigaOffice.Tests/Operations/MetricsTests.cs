@@ -82,6 +82,8 @@ public sealed class MetricsTests
         var sqliteMemory = Regex.Match(text, @"^gigaoffice_sqlite_memory_bytes(\{[^}]*\})? (\d+)", RegexOptions.Multiline);
         Assert.True(sqliteMemory.Success, "gigaoffice_sqlite_memory_bytes is missing");
         Assert.InRange(long.Parse(sqliteMemory.Groups[2].Value), 100_000, 1L << 30); // schemas and page caches of the open connections
+        // The write-ahead log at the last checkpoint (a static of the process: other tests' checkpoints count too).
+        Assert.Matches(Series("gigaoffice_sqlite_log_pages") + @" \d+(\s|$)", text);
 
         // The JSON summary stays.
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/metrics");
