@@ -34,6 +34,10 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.App>
         { "too many columns", JsonSerializer.Serialize(new { query_text = "сумма", input_data = new[] { Enumerable.Range(0, 11).ToArray() } }), "input_data[0]" },
         { "too many rows", JsonSerializer.Serialize(new { query_text = "сумма", input_data = Enumerable.Range(0, 51).Select(i => new[] { i }).ToArray() }), "input_data" },
         { "long cell", JsonSerializer.Serialize(new { query_text = "сумма", input_data = new[] { new[] { new string('x', 101) } } }), "input_data[0][0]" },
+        // Cell lengths are UTF-16 characters, as the sheet counts them, whether the JSON escapes them or not.
+        { "long cell of Cyrillic", $$"""{"query_text": "сумма", "input_data": [["ок", "{{new string('я', 101)}}"]]}""", "input_data[0][1]" },
+        { "long cell of emoji", $$"""{"query_text": "сумма", "input_data": [["{{string.Concat(Enumerable.Repeat("😀", 51))}}"]]}""", "input_data[0][0]" },
+        { "long escaped cell", $$"""{"query_text": "сумма", "input_data": [["{{string.Concat(Enumerable.Repeat("\\u044f", 101))}}"]]}""", "input_data[0][0]" },
         { "unknown category", """{"query_text": "сумма", "category": "astrology"}""", "category" },
         { "inactive category", """{"query_text": "сумма", "category": "uncertain"}""", "category" },
         { "query is a number", """{"query_text": 123}""", "query_text" },
@@ -105,6 +109,10 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.App>
         // Absolute references, lower case, nulls and booleans in cells, no data at all.
         await _client.SubmitAsync(new { query_text = "сумма", input_range = "$a$1:$b$2", input_data = new object?[][] { ["a", null], [true, 1.5] } });
         await _client.SubmitAsync(new { query_text = "Как посчитать среднее?" });
+        // Cells of exactly the limit (100), counted in UTF-16 characters, escaped or not.
+        var atLimit = $$"""{"query_text": "сумма", "input_data": [["{{new string('я', 100)}}", "{{string.Concat(Enumerable.Repeat("😀", 50))}}", "{{string.Concat(Enumerable.Repeat("\\n", 100))}}", "{{new string('x', 99)}}\u044f"]]}""";
+        var response = await _client.PostAsync("/api/ai/process", new StringContent(atLimit, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var accepted = await _client.PostJsonAsync("/api/ai/process", new { query_text = "сумма", category = "Проанализировать" }, 202);
         Assert.Equal("spreadsheet-analysis", accepted.GetProperty("category").GetString());
     }

@@ -274,7 +274,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
     {
         public List<List<JsonElement>> Rows { get; private init; } = [];
         public List<JsonElement>? Header { get; private init; }
-        public List<List<JsonElement>> Body => Header is null ? Rows : Rows.Skip(1).ToList();
+        public List<List<JsonElement>> Body { get; private init; } = [];
         public (int Column, int Row) TopLeft { get; private init; } = (1, 1);
         private int _lastColumn;
 
@@ -291,6 +291,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
             {
                 Rows = rows,
                 Header = hasHeader ? rows[0] : null,
+                Body = hasHeader ? rows[1..] : rows,
                 TopLeft = (range.FirstColumn, range.FirstRow),
                 _lastColumn = Math.Max(range.LastColumn, range.FirstColumn + width - 1),
             };
@@ -307,6 +308,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
         public static double? Number(JsonElement cell) => cell.ValueKind switch
         {
             JsonValueKind.Number => cell.GetDouble(),
+            JsonValueKind.String when RawJsonText.CannotBeNumber(cell, exponent: true) => null,
             JsonValueKind.String when cell.GetString() is { Length: > 0 } s && !s.StartsWith('=')
                 && double.TryParse(s.Replace(" ", "").Replace("\u00a0", "").Replace(',', '.'), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) => v,
             _ => null,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -24,7 +25,9 @@ public sealed class PromptBuilder
     /// text and about 2 on digits and punctuation, so counting 2 characters a token never undercounts
     /// by much. Used only to decide trimming; billing uses the API's own usage figures.
     /// </summary>
-    public static int EstimateTokens(string text) => (text.Length + 1) / 2;
+    public static int EstimateTokens(string text) => EstimateTokens(text.Length);
+
+    private static int EstimateTokens(int length) => (length + 1) / 2;
 
     public BuiltPrompt Build(CategoryInfo category, RequestContext request, int maxTokens)
     {
@@ -35,91 +38,181 @@ public sealed class PromptBuilder
         foreach (var example in category.Examples)
         {
             var exampleTable = SheetTable.From(example.InputData);
-            messages.Add(ChatMessage.User(RenderUser(example.Query, example.InputRange, exampleTable, minimum, exampleTable.Rows.Count, withStats: minimum.NeedsColumnMetadata, styles: null)));
+            var exampleMessage = new UserMessage(example.Query, example.InputRange, exampleTable, minimum, styles: null);
+            messages.Add(ChatMessage.User(exampleMessage.Render(exampleTable.Rows.Count, withStats: minimum.NeedsColumnMetadata)));
             messages.Add(ChatMessage.Assistant(example.Answer.Trim()));
         }
         var fixedTokens = messages.Sum(m => EstimateTokens(m.Content));
 
         var table = SheetTable.From(request.InputData);
         var styles = info.NeedsCellStyles || info.NeedsHeaderStyles ? RelevantStyles(request.InputStyles, table, request.InputRange, info) : null;
+        var user = new UserMessage(request.QueryText, request.InputRange, table, info, styles);
         var total = table.Rows.Count;
         var sent = total;
-        var user = RenderUser(request.QueryText, request.InputRange, table, info, total, info.NeedsColumnMetadata, styles);
-        if (fixedTokens + EstimateTokens(user) > maxTokens && info.NeedsCellValues && total > 1)
+        var withStats = info.NeedsColumnMetadata;
+        bool Fits(int rows) => fixedTokens + EstimateTokens(user.Length(rows, withStats)) <= maxTokens;
+        if (!Fits(total) && info.NeedsCellValues && total > 1)
         {
             // Trimmed: the statistics of all rows stand in for the rows left out, if they fit.
-            var withStats = table.Body.Count > 0;
-            string Render(int count) => RenderUser(request.QueryText, request.InputRange, table, info, count, withStats, styles);
-            if (withStats && fixedTokens + EstimateTokens(Render(1)) > maxTokens) withStats = false;
+            withStats = table.Body.Count > 0;
+            if (withStats && !Fits(1)) withStats = false;
             int low = 1, high = total - 1;
             while (low < high)
             {
                 var mid = (low + high + 1) / 2;
-                if (fixedTokens + EstimateTokens(Render(mid)) <= maxTokens) low = mid; else high = mid - 1;
+                if (Fits(mid)) low = mid; else high = mid - 1;
             }
             sent = low;
-            user = Render(sent);
         }
-        var estimate = fixedTokens + EstimateTokens(user);
+        var estimate = fixedTokens + EstimateTokens(user.Length(sent, withStats));
         if (estimate > maxTokens)
             throw new GigaChatException("too_large",
                 $"Запрос слишком большой для модели: около {estimate} токенов при лимите {maxTokens}. Сократите текст запроса или выделите меньший диапазон.",
                 transient: false);
-        messages.Add(ChatMessage.User(user));
+        messages.Add(ChatMessage.User(user.Render(sent, withStats)));
         return new BuiltPrompt(messages, estimate, info.NeedsCellValues && sent < total, info.NeedsCellValues ? sent : 0, total);
     }
 
-    private static string RenderUser(string query, string? range, SheetTable table, RequiredTableInfo info, int rowsToSend, bool withStats, string? styles)
+    /// <summary>
+    /// The user's message for any number of the table's first rows. Trimming a large table to the
+    /// budget asks for its length a dozen times; rendering each try in full, statistics included,
+    /// allocated 50–65 MB for a 2 MB table (docs/BENCHMARKS.md, change 38). So a length is counted
+    /// from the parts: each row's JSON measured once without making a string, the statistics
+    /// computed once. Only the message sent is rendered.
+    /// </summary>
+    private sealed class UserMessage(string query, string? range, SheetTable table, RequiredTableInfo info, string? styles)
     {
-        var text = new StringBuilder();
-        text.Append("Запрос: ").AppendLine(query.Trim());
-        if (!string.IsNullOrWhiteSpace(range)) text.Append("Диапазон: ").AppendLine(range);
-        if (table.Rows.Count > 0)
+        private static readonly JsonWriterOptions RowWriterOptions = new()
         {
-            text.AppendLine(Invariant($"Размер выделения: {table.Rows.Count} строк × {table.Width} столбцов."));
-            if (info.NeedsCellValues)
-            {
-                text.AppendLine("Таблица (JSON, по строке листа на строку):");
-                foreach (var row in table.Rows.Take(rowsToSend))
-                    text.AppendLine(JsonSerializer.Serialize(row, GigaOfficeJson.Options));
-            }
-            else if (info.NeedsColumnHeaders && table.Header is { } header)
-            {
-                text.Append("Заголовки столбцов (JSON): ").AppendLine(JsonSerializer.Serialize(header, GigaOfficeJson.Options));
-                text.AppendLine("Значения ячеек не передаются: для этой задачи они не нужны.");
-            }
-            if (withStats && table.Body.Count > 0)
-            {
-                text.AppendLine(Invariant($"Статистика по столбцам (по всем {table.Body.Count} строкам данных):"));
-                foreach (var line in ColumnStatistics(table, range)) text.Append("- ").AppendLine(line);
-            }
-            if (info.NeedsCellValues && rowsToSend < table.Rows.Count)
-                text.AppendLine(Invariant($"Показаны первые {rowsToSend} из {table.Rows.Count} строк таблицы: остальные не поместились в лимит модели.")
-                                + (withStats ? " Статистика выше посчитана по всем строкам." : ""));
+            Encoder = GigaOfficeJson.Options.Encoder, Indented = GigaOfficeJson.Options.WriteIndented,
+        };
+
+        private readonly int[] _rowLengths = new int[table.Rows.Count]; // 0: not measured yet (a row is at least "[]")
+        private List<string>? _statistics;
+        private readonly ArrayBufferWriter<byte> _rowBuffer = new();
+        private Utf8JsonWriter? _rowWriter;
+
+        public string Render(int rowsToSend, bool withStats)
+        {
+            var text = new TextSink(new StringBuilder());
+            Write(text, rowsToSend, withStats);
+            return text.Builder!.ToString().TrimEnd();
         }
-        if (styles is not null) text.Append("Оформление ячеек (JSON): ").AppendLine(styles);
-        return text.ToString().TrimEnd();
+
+        /// <summary>The length of <see cref="Render"/>'s text.</summary>
+        public int Length(int rowsToSend, bool withStats)
+        {
+            var length = new TextSink(null) { RowLength = RowLength };
+            Write(length, rowsToSend, withStats);
+            return length.Length - length.TrailingWhiteSpace;
+        }
+
+        private void Write(TextSink text, int rowsToSend, bool withStats)
+        {
+            text.Append("Запрос: ").AppendLine(query.Trim());
+            if (!string.IsNullOrWhiteSpace(range)) text.Append("Диапазон: ").AppendLine(range);
+            if (table.Rows.Count > 0)
+            {
+                text.AppendLine(Invariant($"Размер выделения: {table.Rows.Count} строк × {table.Width} столбцов."));
+                if (info.NeedsCellValues)
+                {
+                    text.AppendLine("Таблица (JSON, по строке листа на строку):");
+                    for (var i = 0; i < Math.Min(rowsToSend, table.Rows.Count); i++) text.AppendRow(table.Rows[i], i);
+                }
+                else if (info.NeedsColumnHeaders && table.Header is { } header)
+                {
+                    text.Append("Заголовки столбцов (JSON): ").AppendLine(JsonSerializer.Serialize(header, GigaOfficeJson.Options));
+                    text.AppendLine("Значения ячеек не передаются: для этой задачи они не нужны.");
+                }
+                if (withStats && table.Body.Count > 0)
+                {
+                    text.AppendLine(Invariant($"Статистика по столбцам (по всем {table.Body.Count} строкам данных):"));
+                    foreach (var line in _statistics ??= ColumnStatistics(table, range).ToList()) text.Append("- ").AppendLine(line);
+                }
+                if (info.NeedsCellValues && rowsToSend < table.Rows.Count)
+                    text.AppendLine(Invariant($"Показаны первые {rowsToSend} из {table.Rows.Count} строк таблицы: остальные не поместились в лимит модели.")
+                                    + (withStats ? " Статистика выше посчитана по всем строкам." : ""));
+            }
+            if (styles is not null) text.Append("Оформление ячеек (JSON): ").AppendLine(styles);
+        }
+
+        private int RowLength(int index)
+        {
+            if (_rowLengths[index] > 0) return _rowLengths[index];
+            _rowBuffer.ResetWrittenCount();
+            if (_rowWriter is null) _rowWriter = new Utf8JsonWriter(_rowBuffer, RowWriterOptions);
+            else _rowWriter.Reset(_rowBuffer);
+            JsonSerializer.Serialize(_rowWriter, table.Rows[index], GigaOfficeJson.Options);
+            _rowWriter.Flush();
+            return _rowLengths[index] = Encoding.UTF8.GetCharCount(_rowBuffer.WrittenSpan);
+        }
+    }
+
+    /// <summary>
+    /// Where <see cref="UserMessage"/> writes: a builder, or only a count of characters. A row's JSON
+    /// ends with "]", so only the other parts can leave whitespace for the final TrimEnd.
+    /// </summary>
+    private sealed class TextSink(StringBuilder? builder)
+    {
+        public StringBuilder? Builder { get; } = builder;
+        public Func<int, int>? RowLength { get; init; }
+        public int Length { get; private set; }
+        public int TrailingWhiteSpace { get; private set; }
+
+        public TextSink Append(string value)
+        {
+            Builder?.Append(value);
+            Length += value.Length;
+            var end = value.Length;
+            while (end > 0 && char.IsWhiteSpace(value[end - 1])) end--;
+            TrailingWhiteSpace = end == 0 ? TrailingWhiteSpace + value.Length : value.Length - end;
+            return this;
+        }
+
+        public TextSink AppendLine(string value) => Append(value).Append(Environment.NewLine);
+
+        public void AppendRow(List<JsonElement> row, int index)
+        {
+            if (Builder is null)
+            {
+                Length += RowLength!(index);
+                TrailingWhiteSpace = 0;
+                Append(Environment.NewLine);
+            }
+            else AppendLine(JsonSerializer.Serialize(row, GigaOfficeJson.Options));
+        }
     }
 
     /// <summary>One line per column: its letter, header, kind and figures.</summary>
     public static IEnumerable<string> ColumnStatistics(SheetTable table, string? range)
     {
         var firstColumn = CellRange.TryParse(range, out var r) ? r.FirstColumn : 1;
+        var body = table.Body;
         for (var c = 0; c < table.Width; c++)
         {
-            var cells = table.Body.Select(row => c < row.Count ? row[c] : default).ToList();
-            var filled = cells.Where(x => x.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null)
-                                          && !(x.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(x.GetString()))).ToList();
-            var numbers = filled.Select(SheetTable.Number).OfType<double>().ToList();
+            // One pass per column, each cell's text read once: a 20,000-cell table of text read it three times.
+            var filled = 0;
+            var numbers = new List<double>();
+            var texts = new HashSet<string>(StringComparer.Ordinal); // kept only while no number is seen
+            foreach (var row in body)
+            {
+                if (c >= row.Count || row[c].ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) continue;
+                var cell = row[c];
+                var text = cell.ValueKind == JsonValueKind.String ? cell.GetString()! : null;
+                if (text is not null && string.IsNullOrWhiteSpace(text)) continue;
+                filled++;
+                if (SheetTable.Number(cell, text) is { } number) numbers.Add(number);
+                else if (numbers.Count == 0) texts.Add(text ?? cell.ToString());
+            }
             var name = table.Header is { } h && c < h.Count && h[c].ValueKind == JsonValueKind.String ? $" «{h[c].GetString()}»" : "";
             var head = $"{CellRange.ColumnName(firstColumn + c)}{name}";
-            if (filled.Count == 0) { yield return $"{head}: пусто"; continue; }
-            if (numbers.Count == filled.Count)
-                yield return Invariant($"{head}: числа — заполнено {filled.Count} из {cells.Count}, мин {Show(numbers.Min())}, макс {Show(numbers.Max())}, среднее {Show(numbers.Average())}, сумма {Show(numbers.Sum())}");
+            if (filled == 0) { yield return $"{head}: пусто"; continue; }
+            if (numbers.Count == filled)
+                yield return Invariant($"{head}: числа — заполнено {filled} из {body.Count}, мин {Show(numbers.Min())}, макс {Show(numbers.Max())}, среднее {Show(numbers.Average())}, сумма {Show(numbers.Sum())}");
             else if (numbers.Count > 0)
-                yield return Invariant($"{head}: смешанный — заполнено {filled.Count} из {cells.Count}, чисел {numbers.Count} (мин {Show(numbers.Min())}, макс {Show(numbers.Max())}, сумма {Show(numbers.Sum())})");
+                yield return Invariant($"{head}: смешанный — заполнено {filled} из {body.Count}, чисел {numbers.Count} (мин {Show(numbers.Min())}, макс {Show(numbers.Max())}, сумма {Show(numbers.Sum())})");
             else
-                yield return Invariant($"{head}: текст — заполнено {filled.Count} из {cells.Count}, различных значений {filled.Select(x => x.ToString()).Distinct().Count()}");
+                yield return Invariant($"{head}: текст — заполнено {filled} из {body.Count}, различных значений {texts.Count}");
         }
     }
 
@@ -148,8 +241,9 @@ public sealed class SheetTable
 {
     public List<List<JsonElement>> Rows { get; private init; } = [];
     public List<JsonElement>? Header { get; private init; }
-    public List<List<JsonElement>> Body => Header is null ? Rows : Rows.Skip(1).ToList();
-    public int Width => Rows.Count == 0 ? 0 : Rows.Max(r => r.Count);
+    /// <summary>The rows below the header.</summary>
+    public List<List<JsonElement>> Body { get; private init; } = [];
+    public int Width { get; private init; }
 
     public static SheetTable From(JsonElement? data)
     {
@@ -159,14 +253,24 @@ public sealed class SheetTable
         // A first row of text above rows with numbers is a header; so is a lone row of text (a table to be filled).
         var firstIsText = rows.Count > 0 && rows[0].Count > 0 && rows[0].All(c => c.ValueKind == JsonValueKind.String && Number(c) is null);
         var hasHeader = firstIsText && (rows.Count == 1 || rows.Skip(1).Any(r => r.Any(c => Number(c) is not null)));
-        return new SheetTable { Rows = rows, Header = hasHeader ? rows[0] : null };
+        return new SheetTable
+        {
+            Rows = rows,
+            Header = hasHeader ? rows[0] : null,
+            Body = hasHeader ? rows[1..] : rows,
+            Width = rows.Count == 0 ? 0 : rows.Max(r => r.Count),
+        };
     }
 
     /// <summary>Numbers, and strings that are whole numbers in either notation ("1 234,5" or "1234.5").</summary>
-    public static double? Number(JsonElement cell) => cell.ValueKind switch
+    public static double? Number(JsonElement cell) => Number(cell, text: null);
+
+    /// <summary><see cref="Number(JsonElement)"/>, given a string cell's text if it was read already.</summary>
+    public static double? Number(JsonElement cell, string? text) => cell.ValueKind switch
     {
         JsonValueKind.Number => cell.GetDouble(),
-        JsonValueKind.String when CellRepairs.TryParseNumber(cell.GetString()!, out var v) => v,
+        JsonValueKind.String when RawJsonText.CannotBeNumber(cell, exponent: false) => null,
+        JsonValueKind.String when CellRepairs.TryParseNumber(text ?? cell.GetString()!, out var v) => v,
         _ => null,
     };
 }

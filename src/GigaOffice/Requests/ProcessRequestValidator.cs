@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Options;
@@ -69,27 +71,27 @@ public sealed class ProcessRequestValidator(IOptions<RequestLimitsOptions> limit
                 return;
             }
             var column = 0;
+            string CellField() => $"{field}[{column}]"; // only for an error: not a string per cell
             foreach (var cell in row.EnumerateArray())
             {
-                var cellField = $"{field}[{column}]";
                 switch (cell.ValueKind)
                 {
                     case JsonValueKind.Object or JsonValueKind.Array:
-                        errors[cellField] = ["Ячейка может быть строкой, числом, логическим значением или null."];
+                        errors[CellField()] = ["Ячейка может быть строкой, числом, логическим значением или null."];
                         return;
                     case JsonValueKind.Number when !cell.TryGetDouble(out var number) || !double.IsFinite(number):
-                        errors[cellField] = ["Число вне диапазона, который может хранить таблица (до ±1,79·10^308)."];
+                        errors[CellField()] = ["Число вне диапазона, который может хранить таблица (до ±1,79·10^308)."];
                         return;
                     case JsonValueKind.String:
                         var length = TextLength(cell);
                         if (length is null)
                         {
-                            errors[cellField] = ["Ячейка содержит неверный текст: непарный суррогат UTF-16 (\\uD800–\\uDFFF)."];
+                            errors[CellField()] = ["Ячейка содержит неверный текст: непарный суррогат UTF-16 (\\uD800–\\uDFFF)."];
                             return;
                         }
                         if (length > _limits.MaxCellLength)
                         {
-                            errors[cellField] = [$"Ячейка длиннее {_limits.MaxCellLength} символов."];
+                            errors[CellField()] = [$"Ячейка длиннее {_limits.MaxCellLength} символов."];
                             return;
                         }
                         break;
@@ -100,9 +102,15 @@ public sealed class ProcessRequestValidator(IOptions<RequestLimitsOptions> limit
         }
     }
 
-    /// <summary>Null when the JSON string escapes a lone surrogate, which no .NET string can hold.</summary>
+    /// <summary>
+    /// Null when the JSON string escapes a lone surrogate, which no .NET string can hold. Without
+    /// escapes the length is counted from the raw UTF-8 (between its quotes), so a table's cells are
+    /// checked without a string made of each.
+    /// </summary>
     private static int? TextLength(JsonElement cell)
     {
+        var raw = JsonMarshal.GetRawUtf8Value(cell);
+        if (raw.IndexOf((byte)'\\') < 0) return Encoding.UTF8.GetCharCount(raw[1..^1]);
         try { return cell.GetString()!.Length; }
         catch (InvalidOperationException) { return null; }
     }

@@ -155,6 +155,73 @@ public sealed class PromptBuilderTests
         Assert.False(error.Transient);
     }
 
+    [Theory]
+    [MemberData(nameof(Categories))]
+    public void The_estimate_is_the_length_of_what_is_sent_and_the_cut_is_exact(string name)
+    {
+        // Cells the JSON encoder escapes or leaves alone, numbers as text, empty cells, long text.
+        var rows = new List<object?[]> { new object?[] { "Клиент", "Заметка", "Сумма" } };
+        for (var i = 1; i <= 120; i++)
+            rows.Add([$"Клиент «{i}» 😀", i % 3 == 0 ? "a\"b\\c\t<&>" : i % 3 == 1 ? null : new string('ж', i), i % 2 == 0 ? i * 10.5 : $"{i} 000,5"]);
+        var data = TestPrompts.Table(rows.ToArray());
+        var category = TestPrompts.Category(name);
+        // Two queries of different parity: a length off by one changes the estimate for one of them.
+        foreach (var query in new[] { "Найди", "Найди!" })
+        foreach (var budget in new[] { 1500, 2500, 4000, 6000, 12000 })
+        {
+            BuiltPrompt prompt;
+            try { prompt = Builder.Build(category, new RequestContext(name, query, "B2:D122  ", data), budget); }
+            catch (GigaChatException e) when (e.Code == "too_large") { continue; }
+            Assert.Equal(prompt.Messages.Sum(m => PromptBuilder.EstimateTokens(m.Content)), prompt.EstimatedTokens);
+            Assert.True(prompt.EstimatedTokens <= budget);
+            if (!prompt.DataTruncated) continue;
+            // Exactly at its estimate the same rows fit; one token less and they do not.
+            Assert.Equal(prompt.RowsSent, Builder.Build(category, new RequestContext(name, query, "B2:D122  ", data), prompt.EstimatedTokens).RowsSent);
+            try { Assert.True(Builder.Build(category, new RequestContext(name, query, "B2:D122  ", data), prompt.EstimatedTokens - 1).RowsSent < prompt.RowsSent); }
+            catch (GigaChatException e) when (e.Code == "too_large") { }
+        }
+    }
+
+    [Fact]
+    public void Column_statistics_tell_empty_mixed_text_and_number_columns_apart()
+    {
+        var table = SheetTable.From(TestPrompts.Table(
+            ["Пусто", "Смесь", "Текст", "Числа"],
+            [null, "12", "Москва", "1 234,5"],
+            ["  ", "abc", "Москва", 10],
+            [null, 5, "Казань", "7"]));
+
+        Assert.Equal(
+            [
+                "A «Пусто»: пусто",
+                "B «Смесь»: смешанный — заполнено 3 из 3, чисел 2 (мин 5, макс 12, сумма 17)",
+                "C «Текст»: текст — заполнено 3 из 3, различных значений 2",
+                "D «Числа»: числа — заполнено 3 из 3, мин 7, макс 1234.5, среднее 417.17, сумма 1251.5",
+            ],
+            PromptBuilder.ColumnStatistics(table, "A1:D4"));
+    }
+
+    [Fact]
+    public void A_table_at_the_size_limit_is_trimmed_without_rendering_it_over_and_over()
+    {
+        // 20,000 cells (the limit), about 2 MB of JSON. Measuring every try of the cut by rendering it
+        // allocated about 30 times the table's size; the parts are now measured once (change 38).
+        var rows = Enumerable.Range(0, 200).Select(r => Enumerable.Range(0, 100)
+            .Select(c => (object?)(c % 4 == 0 ? r * 100 + c : $"Ячейка {r}-{c}: {new string('ю', 80)}")).ToArray()).ToArray();
+        var data = TestPrompts.Table(rows);
+        var size = data.GetRawText().Length;
+        var category = TestPrompts.Category("spreadsheet-analysis");
+        var context = new RequestContext(category.Name, "Найди тренды", "A1:CV200", data);
+        Builder.Build(category, context, Budget); // warm up: what is allocated once per process is not the point
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var prompt = Builder.Build(category, context, Budget);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(prompt.DataTruncated);
+        Assert.True(allocated < 6L * size, $"{allocated / 1024} KB allocated for a table of {size / 1024} KB of JSON");
+    }
+
     private static string UserPart(string name) =>
         Builder.Build(TestPrompts.Category(name), new RequestContext(name, "Запрос", "A1:D3", TestPrompts.Sales), Budget).Messages[^1].Content;
 }

@@ -37,6 +37,28 @@ public sealed class ResultCacheTests : IDisposable
     }
 
     [Fact]
+    public void The_cache_key_is_the_hash_of_the_length_prefixed_parts_whatever_their_size()
+    {
+        // Keys already stored must keep matching: the key is hashed piece by piece now, over the same bytes.
+        static string Expected(params string[] parts) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(string.Concat(parts.Select(p => $"{p.Length}:{p}|")))));
+        // Longer than the hashing buffer, with pairs of surrogates across its edges, Cyrillic, escapes.
+        var table = System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, 3000).Select(i => new object[] { $"Строка {i} 😀", i * 1.5, "a\"b" }),
+            GigaOffice.GigaChat.GigaOfficeJson.Options);
+        foreach (var data in new[] { null, "[]", table, table + "😀" })
+        {
+            var request = new GigaOffice.Data.AiRequest
+            {
+                Category = "spreadsheet-analysis", QueryText = "  Найди   тренды \n продаж ", InputRange = "A1:C3000", InputDataJson = data,
+                InputStylesJson = data is null ? null : "{\"styles\":[]}",
+            };
+            Assert.Equal(Expected("v1", "dryrun", "GigaChat-dryrun", "spreadsheet-analysis", "3", "Найди тренды продаж", "A1:C3000",
+                    data ?? "", data is null ? "" : "{\"styles\":[]}", ""),
+                GigaOffice.Requests.ResultCacheKey.For(request, 3, "dryrun", "GigaChat-dryrun"));
+        }
+    }
+
+    [Fact]
     public async Task An_identical_request_is_answered_from_the_cache_without_tokens()
     {
         var client = _app.CreateClient();
