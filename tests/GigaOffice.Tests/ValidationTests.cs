@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests;
 
@@ -15,8 +16,9 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.App>
     });
 
     private readonly HttpClient _client;
+    private readonly App _app;
 
-    public ValidationTests(App app) => _client = app.Client;
+    public ValidationTests(App app) => (_app, _client) = (app, app.Client);
 
     public static TheoryData<string, string, string> BadBodies => new()
     {
@@ -101,6 +103,27 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.App>
         var response = await _client.GetAsync("/api/prompts/presets?category=astrology");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("category", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Running_out_of_memory_is_a_503_to_retry_not_a_500()
+    {
+        // Under a heap limit, requests at the size limit can run the service out of memory while a
+        // body is read (docs/BENCHMARKS.md, change 38): nothing was accepted, the client may retry.
+        var handler = _app.App.Services.GetServices<Microsoft.AspNetCore.Diagnostics.IExceptionHandler>().Single();
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = _app.App.Services };
+        http.Request.Method = "POST";
+        http.Request.Path = "/api/ai/process";
+        http.Response.Body = new MemoryStream();
+
+        Assert.True(await handler.TryHandleAsync(http, new OutOfMemoryException(), CancellationToken.None));
+
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.Equal("5", http.Response.Headers.RetryAfter.ToString());
+        Assert.StartsWith("application/problem+json", http.Response.ContentType);
+        var text = Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray());
+        Assert.Contains("Сервис перегружен", text);
+        Assert.DoesNotContain("Exception", text);
     }
 
     [Fact]

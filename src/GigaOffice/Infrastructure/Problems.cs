@@ -46,6 +46,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Detail = "Сервис временно не может обратиться к базе данных. Повторите через несколько секунд.",
             };
         }
+        if (problem is null && exception is OutOfMemoryException)
+        {
+            // A heap limit (a container's memory limit, DOTNET_GCHeapHardLimit) reached under requests
+            // at the size limit: the service is overloaded, not broken, and nothing was accepted.
+            logger.LogWarning("Out of memory for {Method} {Path}; answered 503", http.Request.Method, http.Request.Path);
+            http.Response.Headers.RetryAfter = "5";
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Сервис перегружен",
+                Detail = "Сервису не хватило памяти на этот запрос. Повторите через несколько секунд или выделите меньший диапазон.",
+            };
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", http.Request.Method, http.Request.Path);
