@@ -108,6 +108,16 @@ public sealed class ApiFuzzTests(ITestOutputHelper output)
 
         var memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
         output.WriteLine($"managed memory: {memoryBefore / 1048576} MiB before, {memoryAfter / 1048576} MiB after");
+        // Buffers for large bodies stay in the shared ArrayPool until it trims them at a full
+        // collection some seconds later (a 40,000-case run held 284 MiB, then 25 MiB after 20 s):
+        // bounded, not a leak. Only growth that outlasts the trimming counts.
+        for (var wait = 0; memoryAfter - memoryBefore >= MemoryGrowthLimit && wait < 12; wait++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            memoryAfter = GC.GetTotalMemory(forceFullCollection: true);
+            output.WriteLine($"managed memory after {5 * (wait + 1)} s more: {memoryAfter / 1048576} MiB");
+        }
         Assert.True(memoryAfter - memoryBefore < MemoryGrowthLimit,
             $"Managed memory grew by {(memoryAfter - memoryBefore) / 1048576} MiB over the run");
     }
