@@ -39,7 +39,7 @@ public static class FeedbackEndpoints
         if (body.Rating is not (>= 1 and <= 5)) errors["rating"] = ["Оценка — целое число от 1 до 5."];
         if (body.Comment is { Length: > RequestFeedback.MaxCommentLength }) errors["comment"] = [$"Комментарий не длиннее {RequestFeedback.MaxCommentLength} символов."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
-        if (!database.IsReady) return Problems.DatabaseUnavailable();
+        if (!database.IsReady) return Problems.DatabaseUnavailable(http);
 
         var request = await db.Requests.AsNoTracking().ForClient(http).Where(r => r.Id == id)
             .Select(r => new { r.Status, r.Category, r.PromptVersion }).FirstOrDefaultAsync(ct);

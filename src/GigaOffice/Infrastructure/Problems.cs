@@ -9,10 +9,15 @@ namespace GigaOffice.Infrastructure;
 
 public static class Problems
 {
-    public static ProblemHttpResult DatabaseUnavailable() => TypedResults.Problem(
-        title: "База данных недоступна",
-        detail: "Сервис временно не может сохранить запрос. Повторите через несколько секунд.",
-        statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>503 while the database is not ready; Retry-After says when to try again, as for an outage met mid-request.</summary>
+    public static ProblemHttpResult DatabaseUnavailable(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return TypedResults.Problem(
+            title: "База данных недоступна",
+            detail: "Сервис временно не может сохранить запрос. Повторите через несколько секунд.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 }
 
 /// <summary>

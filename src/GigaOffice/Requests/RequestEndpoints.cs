@@ -37,7 +37,7 @@ public static class RequestEndpoints
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
-        if (!database.IsReady) return Problems.DatabaseUnavailable();
+        if (!database.IsReady) return Problems.DatabaseUnavailable(http);
         var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, body.InputRange, body.Category, body.InputData, null),
             http.TraceIdentifier, http.GetClient()?.Id, cancellationToken);
         if (result.CategoryError is { } categoryError)

@@ -37,7 +37,7 @@ public static class StructuredEndpoints
         foreach (var (field, messages) in StructuredConverter.RenameFields(validator.Validate(body.QueryText, inputRange, inputData), hasHeader))
             errors.TryAdd(field, messages);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
-        if (!database.IsReady) return Problems.DatabaseUnavailable();
+        if (!database.IsReady) return Problems.DatabaseUnavailable(http);
 
         var result = await intake.SubmitAsync(new IntakeRequest(body.QueryText!, inputRange, body.Category, inputData, styles),
             http.TraceIdentifier, http.GetClient()?.Id, cancellationToken);

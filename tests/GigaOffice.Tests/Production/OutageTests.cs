@@ -111,6 +111,7 @@ public sealed class OutageTests
         Assert.Equal("unhealthy", health.GetProperty("components").GetProperty("database").GetProperty("status").GetString());
         var refused = await client.PostAsJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain(backend["Database:Password"]!, await refused.Content.ReadAsStringAsync());
 
