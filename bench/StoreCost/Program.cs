@@ -4,6 +4,7 @@
 // kept connection, the statement prepared). No contention: one thread, one writer.
 //   dotnet run -c Release --project bench/StoreCost [-- ROWS]
 //   GAP_MS=30 dotnet run -c Release --project bench/StoreCost -- 300   # writes 30 ms apart, as a worker's
+//   PG_CONNECTION="Host=...;Username=...;Password=...;Database=..." GAP_MS=300 dotnet run ... -- 200   # PostgreSQL (PostgresCost.cs)
 using System.Diagnostics;
 using GigaOffice.Data;
 using GigaOffice.Requests;
@@ -14,6 +15,12 @@ var rows = args.Length > 0 ? int.Parse(args[0]) : 2000;
 // GAP_MS: a pause before each write, as a worker's writes come 300 ms apart (caches go cold).
 var gapMs = int.Parse(Environment.GetEnvironmentVariable("GAP_MS") ?? "0");
 void Gap() { if (gapMs > 0) Thread.Sleep(gapMs); }
+var result = """{"table":[["Месяц","Продажи"],["Январь",100],["Февраль",120]],"summary":"Рост на 20 %"}""";
+if (Environment.GetEnvironmentVariable("PG_CONNECTION") is { Length: > 0 } postgres)
+{
+    await PostgresCost.RunAsync(postgres, rows, Gap, result, Report);
+    return;
+}
 var path = Path.Combine(Path.GetTempPath(), $"storecost-{Guid.NewGuid():N}.db");
 var connectionString = new SqliteConnectionStringBuilder { DataSource = path, DefaultTimeout = 30, Pooling = true }.ConnectionString;
 var options = new DbContextOptionsBuilder<SqliteGigaOfficeDbContext>().UseSqlite(connectionString)
@@ -23,19 +30,11 @@ await using (var db = new SqliteGigaOfficeDbContext(options))
     await db.Database.MigrateAsync();
     await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
 }
-var result = """{"table":[["Месяц","Продажи"],["Январь",100],["Февраль",120]],"summary":"Рост на 20 %"}""";
 
 async Task<List<Guid>> AddRowsAsync()
 {
     await using var db = new SqliteGigaOfficeDbContext(options);
-    var ids = Enumerable.Range(0, rows).Select(_ => Guid.CreateVersion7()).ToList();
-    db.Requests.AddRange(ids.Select(id => new AiRequest
-    {
-        Id = id, Status = RequestStatus.Processing, Attempts = 1, QueryText = "Проанализируй продажи", Category = "spreadsheet-analysis",
-        InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]""", CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
-    }));
-    await db.SaveChangesAsync();
-    return ids;
+    return await ProcessingRows.AddAsync(db, rows);
 }
 
 const string Sql = """
