@@ -33,7 +33,12 @@ build_all() {
   dotnet build "$ROOT/tests/FakeGigaChat" -c Release -nologo -v q >/dev/null
 }
 
-loadgen() { dotnet "$LOADGEN_DLL" "$@"; }
+# on_cpus LIST: the command prefix that runs a process on the CPUs in LIST (taskset -c), or nothing
+# when LIST is empty. SERVICE_CPUS, LOADGEN_CPUS and FAKE_CPUS (e.g. 1, 0, 0) split the two cores
+# between the service and what drives it, to see what sharing them costs the service.
+on_cpus() { [ -z "$1" ] || echo "taskset -c $1"; }
+
+loadgen() { $(on_cpus "${LOADGEN_CPUS:-}") dotnet "$LOADGEN_DLL" "$@"; }
 
 # The machine's state next to every figure: other work on 2 cores changes results.
 machine_note() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), nproc $(nproc)"; }
@@ -71,7 +76,7 @@ start_service() {
   # BENCH_TMPDIR=/dev/shm puts the service's files (the SQLite database) in memory instead of on disk.
   SERVICE_DIR=${SERVICE_DIR_REUSE:-$(mktemp -d "${BENCH_TMPDIR:-/tmp}/gigaoffice-bench.XXXXXX")}
   (cd "$SERVICE_DIR" && exec env ${PROFILE_ENV[@]+"${PROFILE_ENV[@]}"} HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning GIGACHAT_RUN_MODE=dryrun \
-      ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} ${SERVICE_EXTRA_ENV:-} "$@" dotnet "$SERVICE_DLL" >>service.log 2>&1) &
+      ${SERVICE_ENV[@]+"${SERVICE_ENV[@]}"} ${SERVICE_EXTRA_ENV:-} "$@" $(on_cpus "${SERVICE_CPUS:-}") dotnet "$SERVICE_DLL" >>service.log 2>&1) &
   SERVICE_PID=$!
   SERVICE_PORT=$port
   wait_ready "$port" "$SERVICE_PID"
@@ -296,7 +301,7 @@ start_fake() {
   dir=$(mktemp -d /tmp/gigaoffice-fake.XXXXXX)
   port=$(free_port)
   FAKE_CALL_LOG=$dir/calls.log
-  dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --latency-jitter-ms "${LATENCY_JITTER_MS:-0}" --cert-dir "$dir/certs" --call-log "$FAKE_CALL_LOG" >"$dir/fake.log" 2>&1 &
+  $(on_cpus "${FAKE_CPUS:-}") dotnet "$FAKE_DLL" --port "$port" --latency-ms "$1" --latency-jitter-ms "${LATENCY_JITTER_MS:-0}" --cert-dir "$dir/certs" --call-log "$FAKE_CALL_LOG" >"$dir/fake.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 150); do grep -q "listening" "$dir/fake.log" && break; sleep 0.2; done
   ca=$(awk -F': +' '/^CA bundle:/ { print $2 }' "$dir/fake.log")

@@ -27,7 +27,7 @@ internal static class AllocationStacks
             var owner = own < 0 ? "(no GigaOffice frame) " + string.Join(" < ", frames.Where(f => f.Length > 0).Take(4)) : frames[own];
             var below = own > 0 ? frames[own - 1] : "";
             Add(byOwner, owner, e.AllocationAmount64);
-            Add(bySite, $"{owner}  ->  {below}  [{e.TypeName}]", e.AllocationAmount64);
+            Add(bySite, $"{owner}  ->  {below}  [{e.TypeName}{Heap(e.AllocationKind)}]", e.AllocationAmount64);
         };
         source.Process();
         var seconds = Math.Max(1, log.SessionDuration.TotalSeconds);
@@ -40,6 +40,10 @@ internal static class AllocationStacks
             Console.WriteLine(string.Create(inv, $"  {bytes / 1e6 / seconds,6:F3} MB/s  {100.0 * bytes / total,5:F1}%  {key}"));
         return 0;
     }
+
+    /// <summary>Where the sampled object went: nothing for the small object heap, else " LOH" or " POH".</summary>
+    private static string Heap(Microsoft.Diagnostics.Tracing.Parsers.Clr.GCAllocationKind kind) =>
+        kind switch { Microsoft.Diagnostics.Tracing.Parsers.Clr.GCAllocationKind.Large => " LOH", Microsoft.Diagnostics.Tracing.Parsers.Clr.GCAllocationKind.Pinned => " POH", _ => "" };
 
     private static void Add(Dictionary<string, long> sums, string key, long bytes) => sums[key] = sums.GetValueOrDefault(key) + bytes;
 
