@@ -188,21 +188,24 @@ public sealed class PromptBuilder
     {
         var firstColumn = CellRange.TryParse(range, out var r) ? r.FirstColumn : 1;
         var body = table.Body;
+        // Sized once for the longest column and cleared for each: grown anew per column, the set's
+        // arrays were most of what the statistics allocated (change 40).
+        var numbers = new List<double>(body.Count);
+        var texts = new HashSet<CellText>(body.Count, CellText.Comparer); // kept only while no number is seen
         for (var c = 0; c < table.Width; c++)
         {
             // One pass per column, each cell's text read once: a 20,000-cell table of text read it three times.
             var filled = 0;
-            var numbers = new List<double>();
-            var texts = new HashSet<string>(StringComparer.Ordinal); // kept only while no number is seen
+            numbers.Clear();
+            texts.Clear();
             foreach (var row in body)
             {
                 if (c >= row.Count || row[c].ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) continue;
                 var cell = row[c];
-                var text = cell.ValueKind == JsonValueKind.String ? cell.GetString()! : null;
-                if (text is not null && string.IsNullOrWhiteSpace(text)) continue;
+                if (cell.ValueKind == JsonValueKind.String && CellText.Of(cell).IsBlank) continue;
                 filled++;
-                if (SheetTable.Number(cell, text) is { } number) numbers.Add(number);
-                else if (numbers.Count == 0) texts.Add(text ?? cell.ToString());
+                if (SheetTable.Number(cell) is { } number) numbers.Add(number);
+                else if (numbers.Count == 0) texts.Add(CellText.Of(cell));
             }
             var name = table.Header is { } h && c < h.Count && h[c].ValueKind == JsonValueKind.String ? $" «{h[c].GetString()}»" : "";
             var head = $"{CellRange.ColumnName(firstColumn + c)}{name}";
@@ -263,14 +266,11 @@ public sealed class SheetTable
     }
 
     /// <summary>Numbers, and strings that are whole numbers in either notation ("1 234,5" or "1234.5").</summary>
-    public static double? Number(JsonElement cell) => Number(cell, text: null);
-
-    /// <summary><see cref="Number(JsonElement)"/>, given a string cell's text if it was read already.</summary>
-    public static double? Number(JsonElement cell, string? text) => cell.ValueKind switch
+    public static double? Number(JsonElement cell) => cell.ValueKind switch
     {
         JsonValueKind.Number => cell.GetDouble(),
         JsonValueKind.String when RawJsonText.CannotBeNumber(cell, exponent: false) => null,
-        JsonValueKind.String when CellRepairs.TryParseNumber(text ?? cell.GetString()!, out var v) => v,
+        JsonValueKind.String when CellRepairs.TryParseNumber(cell.GetString()!, out var v) => v,
         _ => null,
     };
 }

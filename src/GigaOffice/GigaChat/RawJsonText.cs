@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace GigaOffice.GigaChat;
@@ -36,5 +37,57 @@ internal static class RawJsonText
             }
         }
         return !digits;
+    }
+}
+
+/// <summary>
+/// A cell's text as a set key compared by its UTF-8: a string cell without escape sequences is its
+/// raw bytes in the document, any other cell (escaped, or not a string) the UTF-8 of its text.
+/// Counting distinct values of a 20,000-cell table so made no string per cell (change 40).
+/// </summary>
+internal readonly struct CellText
+{
+    private readonly JsonElement _cell;
+    private readonly byte[]? _decoded;
+
+    private CellText(JsonElement cell, byte[]? decoded) => (_cell, _decoded) = (cell, decoded);
+
+    /// <summary>The text a cell shows: a string's value, or the JSON of anything else.</summary>
+    public static CellText Of(JsonElement cell)
+    {
+        if (cell.ValueKind != JsonValueKind.String) return new(default, Encoding.UTF8.GetBytes(cell.ToString()));
+        var raw = JsonMarshal.GetRawUtf8Value(cell);
+        return raw.IndexOf((byte)'\\') < 0 ? new(cell, null) : new(default, Encoding.UTF8.GetBytes(cell.GetString()!));
+    }
+
+    public ReadOnlySpan<byte> Utf8 => _decoded ?? JsonMarshal.GetRawUtf8Value(_cell)[1..^1];
+
+    /// <summary>Empty or white space only, as <see cref="string.IsNullOrWhiteSpace"/> would say.</summary>
+    public bool IsBlank
+    {
+        get
+        {
+            var text = Utf8;
+            while (!text.IsEmpty)
+            {
+                if (Rune.DecodeFromUtf8(text, out var rune, out var length) != System.Buffers.OperationStatus.Done || !Rune.IsWhiteSpace(rune)) return false;
+                text = text[length..];
+            }
+            return true;
+        }
+    }
+
+    public static IEqualityComparer<CellText> Comparer { get; } = new Utf8Comparer();
+
+    private sealed class Utf8Comparer : IEqualityComparer<CellText>
+    {
+        public bool Equals(CellText x, CellText y) => x.Utf8.SequenceEqual(y.Utf8);
+
+        public int GetHashCode(CellText text)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(text.Utf8);
+            return hash.ToHashCode();
+        }
     }
 }

@@ -107,7 +107,8 @@ public sealed class RequestProcessor(
         call ??= StartCall(request, attempt, cancellationToken);
         try
         {
-            var (category, context, prompt, completion, gigaChatMs) = await call.Result;
+            var (category, context, prompt, completion, gigaChatMs, input) = await call.Result;
+            using var inputToReturn = input; // its pooled buffers go back once the result is stored
             using var resultComing = resultsFirst.ResultComing();
             var finishFailure = completion.FinishReason switch
             {
@@ -175,7 +176,8 @@ public sealed class RequestProcessor(
         public Task<ModelAnswer> Result = null!; // set by StartCall
     }
 
-    private sealed record ModelAnswer(CategoryInfo Category, RequestContext Context, BuiltPrompt Prompt, GigaChatCompletion Completion, double GigaChatMs);
+    /// <param name="Input">The parsed table <see cref="RequestContext.InputData"/> points into; the caller disposes it.</param>
+    private sealed record ModelAnswer(CategoryInfo Category, RequestContext Context, BuiltPrompt Prompt, GigaChatCompletion Completion, double GigaChatMs, JsonDocument? Input);
 
     private ModelCall StartCall(AiRequest request, int attempt, CancellationToken cancellationToken)
     {
@@ -189,19 +191,30 @@ public sealed class RequestProcessor(
         var snapshot = await prompts.GetAsync(cancellationToken);
         var category = snapshot.Find(request.Category)
                        ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
-        var context = new RequestContext(category.Name, request.QueryText, request.InputRange,
-            request.InputDataJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputDataJson))
+        // Parsed in place rather than deserialized to a JsonElement: that transcodes through a buffer of
+        // three bytes per character (16 MiB for a table at the size limit, on the large object heap)
+        // and then copies the document (docs/BENCHMARKS.md, change 40).
+        var input = request.InputDataJson is null ? null : JsonDocument.Parse(request.InputDataJson);
+        try
         {
-            TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
-            InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
-        };
-        var prompt = promptBuilder.Build(category, context, _maxTokens);
+            var context = new RequestContext(category.Name, request.QueryText, request.InputRange, input?.RootElement)
+            {
+                TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
+                InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
+            };
+            var prompt = promptBuilder.Build(category, context, _maxTokens);
 
-        logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", request.Id, attempt);
-        var callStarted = Stopwatch.GetTimestamp();
-        call.Sent = true;
-        var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, request.Id.ToString()), cancellationToken);
-        return new ModelAnswer(category, context, prompt, completion, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds);
+            logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", request.Id, attempt);
+            var callStarted = Stopwatch.GetTimestamp();
+            call.Sent = true;
+            var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, request.Id.ToString()), cancellationToken);
+            return new ModelAnswer(category, context, prompt, completion, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds, input);
+        }
+        catch
+        {
+            input?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Cancels a call whose claim did not hold and waits for it to end; true if it had reached the model.</summary>

@@ -202,6 +202,30 @@ public sealed class PromptBuilderTests
     }
 
     [Fact]
+    public void Distinct_texts_are_counted_by_their_value_whether_or_not_the_JSON_escapes_them()
+    {
+        // Raw JSON: the same word plain and escaped, a no-break space (blank), and a value that
+        // differs only by a trailing tab. Cells without escapes are compared by their raw UTF-8. All
+        // rows are text, so the first is not taken for a header.
+        using var document = JsonDocument.Parse("""
+            [["Город", "Флаг"],
+             ["Москва", true],
+             ["\u041c\u043e\u0441\u043a\u0432\u0430", "да"],
+             ["\u00a0", "нет"],
+             ["Казань\t", "да"],
+             ["Казань", null]]
+            """);
+        var table = SheetTable.From(document.RootElement);
+
+        Assert.Equal(
+            [
+                "A: текст — заполнено 5 из 6, различных значений 4", // Город, Москва, "Казань\t", Казань
+                "B: текст — заполнено 5 из 6, различных значений 4", // Флаг, True, да, нет
+            ],
+            PromptBuilder.ColumnStatistics(table, "A1:B6"));
+    }
+
+    [Fact]
     public void A_table_at_the_size_limit_is_trimmed_without_rendering_it_over_and_over()
     {
         // 20,000 cells (the limit), about 2 MB of JSON. Measuring every try of the cut by rendering it
