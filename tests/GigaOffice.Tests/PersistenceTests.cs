@@ -1,4 +1,5 @@
 using GigaOffice.Data;
+using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using GigaOffice.Requests;
 using Microsoft.EntityFrameworkCore;
@@ -267,6 +268,10 @@ public sealed class PersistenceOnPostgresKafkaTests(PostgresKafkaBackend backend
         // Both read it as claimable, then both claims wait on the row this transaction holds.
         var hold = await PostgresLocks.HoldRequestAsync(backend.PostgresConnectionString, id);
         var processor = app.Services.GetRequiredService<RequestProcessor>();
+        // Loaded, the prompts are at hand at once, so each worker's call reaches the model before its
+        // claim is sent. Loading them first, the losing call may still be building its prompt when the
+        // claim is lost: then it is never sent and its slot goes back uncounted, which is right too.
+        await app.Services.GetRequiredService<PromptCatalog>().GetAsync(default);
         using var shutdown = new CancellationTokenSource();
         var workers = new[] { Task.Run(() => processor.ProcessAsync(id, shutdown.Token)), Task.Run(() => processor.ProcessAsync(id, shutdown.Token)) };
         await Eventually.WaitAsync(() => PostgresLocks.ClaimsWaitingAsync(backend.PostgresConnectionString), waiting => waiting == 2, TimeSpan.FromSeconds(20));
