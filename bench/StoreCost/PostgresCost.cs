@@ -132,7 +132,7 @@ internal static class ProcessingRows
         db.Requests.AddRange(ids.Select(id => new AiRequest
         {
             Id = id, Status = RequestStatus.Processing, Attempts = 1, QueryText = "Проанализируй продажи", Category = "spreadsheet-analysis",
-            InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]""", CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+            InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]"""u8.ToArray(), CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
         }));
         await db.SaveChangesAsync();
         return ids;

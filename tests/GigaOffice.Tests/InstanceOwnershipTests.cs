@@ -37,7 +37,7 @@ public sealed class InstanceOwnershipTests
             AiRequest AcceptedBy(Guid? instance) => new()
             {
                 Id = Guid.CreateVersion7(), Status = RequestStatus.Queued, QueryText = "Посчитай сумму", Category = "spreadsheet-analysis",
-                InputDataJson = """[["Товар","Сумма"],["A",100],["B",230]]""", CreatedAt = now.AddMinutes(-1), AcceptedBy = instance,
+                InputDataJson = """[["Товар","Сумма"],["A",100],["B",230]]"""u8.ToArray(), CreatedAt = now.AddMinutes(-1), AcceptedBy = instance,
             };
             var (ofPeer, ofGone, ofNobody, own) = (AcceptedBy(peer), AcceptedBy(gone), AcceptedBy(null), AcceptedBy(self));
             db.Requests.AddRange(ofPeer, ofGone, ofNobody, own);
@@ -81,7 +81,7 @@ public sealed class InstanceOwnershipTests
             db.Requests.Add(new AiRequest
             {
                 Id = request, Status = RequestStatus.Queued, QueryText = "Посчитай сумму", Category = "spreadsheet-analysis",
-                InputDataJson = """[["Товар","Сумма"],["A",100]]""", CreatedAt = DateTime.UtcNow.AddMinutes(-1), AcceptedBy = crashed,
+                InputDataJson = """[["Товар","Сумма"],["A",100]]"""u8.ToArray(), CreatedAt = DateTime.UtcNow.AddMinutes(-1), AcceptedBy = crashed,
             });
             await db.SaveChangesAsync();
         }
@@ -128,7 +128,7 @@ public sealed class InstanceOwnershipCallTests() : FakeGigaChatTest(new FakeGiga
         var request = new AiRequest
         {
             Id = Guid.CreateVersion7(), Status = RequestStatus.Queued, QueryText = "Проанализируй продажи", Category = "spreadsheet-analysis",
-            InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]""", CreatedAt = DateTime.UtcNow.AddMinutes(1),
+            InputDataJson = """[["Месяц","Продажи"],["Январь",100],["Февраль",120]]"""u8.ToArray(), CreatedAt = DateTime.UtcNow.AddMinutes(1),
             AcceptedBy = ownRequest ? app.Services.GetRequiredService<ThisInstance>().Id : Guid.CreateVersion7(),
         };
         db.Requests.Add(request);

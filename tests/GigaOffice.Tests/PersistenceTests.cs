@@ -1,8 +1,11 @@
+using System.Text.Json;
 using GigaOffice.Data;
 using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using GigaOffice.Requests;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests;
@@ -96,9 +99,9 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
             var now = DateTime.UtcNow;
             // As a killed process leaves them: committed but never published, and claimed by a worker that died.
             db.Requests.Add(new AiRequest { Id = orphanQueued, Status = RequestStatus.Queued, QueryText = "сумма", Category = "spreadsheet-analysis",
-                InputDataJson = "[[\"a\",1,2]]", CreatedAt = now.AddMinutes(-1) });
+                InputDataJson = "[[\"a\",1,2]]"u8.ToArray(), CreatedAt = now.AddMinutes(-1) });
             db.Requests.Add(new AiRequest { Id = orphanProcessing, Status = RequestStatus.Processing, QueryText = "сумма", Category = "spreadsheet-analysis",
-                InputDataJson = "[[\"a\",1,2]]", CreatedAt = now.AddMinutes(-10), StartedAt = now.AddMinutes(-9), LeaseUntil = now.AddMinutes(-4), Attempts = 1 });
+                InputDataJson = "[[\"a\",1,2]]"u8.ToArray(), CreatedAt = now.AddMinutes(-10), StartedAt = now.AddMinutes(-9), LeaseUntil = now.AddMinutes(-4), Attempts = 1 });
             await db.SaveChangesAsync();
         }
 
@@ -109,6 +112,47 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         Assert.Equal("completed", taken.GetProperty("status").GetString());
         Assert.Equal(2, taken.GetProperty("attempts").GetInt32());
     }
+
+    [Fact]
+    public async Task A_table_stored_as_text_before_the_upgrade_is_processed_and_matches_the_same_table_sent_after()
+    {
+        var backend = await backends.CreateAsync();
+        // A database as the release before the table became bytes left it (PostgreSQL: a text column),
+        // with a request accepted then and never processed: its table written as that release wrote it.
+        var table = JsonSerializer.Serialize(JsonDocument.Parse("""[["Товар","Сумма"],["Ёлка «B»",100],["Свеча",230.5]]""").RootElement, GigaOffice.GigaChat.GigaOfficeJson.Options);
+        var id = Guid.CreateVersion7();
+        await using (var old = OpenContext(backend))
+        {
+            await old.GetService<IMigrator>().MigrateAsync("InstanceHeartbeats");
+            old.Requests.Add(new AiRequest { Id = id, Status = RequestStatus.Queued, QueryText = "Посчитай сумму", Category = "spreadsheet-analysis",
+                CreatedAt = DateTime.UtcNow.AddMinutes(-1) });
+            await old.SaveChangesAsync();
+            Assert.Equal(1, await old.Database.ExecuteSqlAsync($"""UPDATE ai_requests SET "InputDataJson" = {table}"""));
+        }
+
+        await using var app = backend.CreateApp(new Dictionary<string, string?> { ["ResultCache:TtlSeconds"] = "3600" });
+        var client = app.CreateClient();
+        Assert.Equal("completed", (await client.WaitFinishedAsync(id)).GetProperty("status").GetString());
+        Assert.Contains("330,5", (await client.GetJsonAsync($"/api/ai/result/{id}")).GetRawText());
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Requests.AsNoTracking().SingleAsync(r => r.Id == id);
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(table), stored.InputDataJson);
+        }
+
+        // Sent now, the same table is stored as bytes and keyed the same: the answer comes from the cache.
+        var again = await client.SubmitAsync(new
+        {
+            query_text = "Посчитай сумму", category = "spreadsheet-analysis",
+            input_data = new object[][] { ["Товар", "Сумма"], ["Ёлка «B»", 100], ["Свеча", 230.5] },
+        });
+        await client.WaitFinishedAsync(again);
+        Assert.Equal(id, (await client.GetJsonAsync($"/api/ai/result/{again}")).GetProperty("cached_from").GetGuid());
+    }
+
+    private static GigaOfficeDbContext OpenContext(TestBackend backend) => backend["Database:SqlitePath"] is { } path
+        ? new SqliteGigaOfficeDbContext(new DbContextOptionsBuilder<SqliteGigaOfficeDbContext>().UseSqlite($"Data Source={path}").Options)
+        : new PostgresGigaOfficeDbContext(new DbContextOptionsBuilder<PostgresGigaOfficeDbContext>().UseNpgsql(backend.PostgresConnectionString).Options);
 
     [Fact]
     public async Task A_processing_request_with_a_live_lease_is_not_taken_twice()
@@ -193,7 +237,7 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         AiRequest Row(int i, Guid? id = null) => new()
         {
             Id = id ?? Guid.CreateVersion7(), Status = RequestStatus.Completed, QueryText = $"сумма «{i}» 😀 '\"\n\\", Category = "spreadsheet-analysis",
-            CategoryClassified = i % 2 == 0, InputRange = i % 3 == 0 ? null : "A1:C3", InputDataJson = $"[[\"a\",{i}]]",
+            CategoryClassified = i % 2 == 0, InputRange = i % 3 == 0 ? null : "A1:C3", InputDataJson = System.Text.Encoding.UTF8.GetBytes($"[[\"a\",{i}]]"),
             CorrelationId = i % 2 == 0 ? null : $"corr-{i}", ClientKeyId = i % 2 == 0 ? null : Guid.NewGuid(),
             CreatedAt = now.AddTicks(-i * 10), StartedAt = now.AddMilliseconds(1.5), CompletedAt = i % 3 == 0 ? null : now.AddSeconds(1),
             LeaseUntil = i % 2 == 0 ? null : now.AddMinutes(5), Attempts = i, PublishedAt = now, ResultJson = "{\"table\":[[1]]}",
@@ -221,7 +265,8 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         Assert.Equal(41, stored.Count);
         foreach (var expected in rows.Prepend(first))
             foreach (var property in typeof(AiRequest).GetProperties())
-                Assert.True(Equals(property.GetValue(expected), property.GetValue(stored[expected.Id])),
+                Assert.True(property.GetValue(expected) is byte[] bytes ? bytes.SequenceEqual((byte[])property.GetValue(stored[expected.Id])!)
+                        : Equals(property.GetValue(expected), property.GetValue(stored[expected.Id])),
                     $"{property.Name}: saved {property.GetValue(expected)}, read back {property.GetValue(stored[expected.Id])}");
     }
 }

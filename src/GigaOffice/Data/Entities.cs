@@ -21,8 +21,12 @@ public sealed class AiRequest
     public string Category { get; set; } = "";
     /// <summary>True when the client did not name a category and the service chose it.</summary>
     public bool CategoryClassified { get; set; }
-    /// <summary>The table as sent, JSON array of rows.</summary>
-    public string? InputDataJson { get; set; }
+    /// <summary>
+    /// The table as sent, JSON array of rows, in UTF-8: kept as bytes from the request body to the
+    /// worker's parser, so that a table at the size limit is never also a 4 MB string
+    /// (docs/BENCHMARKS.md, change 41). PostgreSQL stores it as bytea, SQLite as TEXT.
+    /// </summary>
+    public byte[]? InputDataJson { get; set; }
     public string? CorrelationId { get; set; }
     /// <summary>The client key that sent it; null when the service runs without authentication.</summary>
     public Guid? ClientKeyId { get; set; }

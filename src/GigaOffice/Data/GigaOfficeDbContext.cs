@@ -107,6 +107,15 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     }
 }
 
-public sealed class SqliteGigaOfficeDbContext(DbContextOptions<SqliteGigaOfficeDbContext> options) : GigaOfficeDbContext(options);
+public sealed class SqliteGigaOfficeDbContext(DbContextOptions<SqliteGigaOfficeDbContext> options) : GigaOfficeDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        base.OnModelCreating(model);
+        // The column stays TEXT (no rebuild of the table): SQLite hands a TEXT value to a byte[]
+        // reader as its UTF-8, so rows written before the table became bytes read the same.
+        model.Entity<AiRequest>().Property(r => r.InputDataJson).HasColumnType("TEXT");
+    }
+}
 
 public sealed class PostgresGigaOfficeDbContext(DbContextOptions<PostgresGigaOfficeDbContext> options) : GigaOfficeDbContext(options);

@@ -217,6 +217,7 @@ internal static class RequestRowCopy
                 var t when t == typeof(long) => NpgsqlDbType.Bigint,
                 var t when t == typeof(double) => NpgsqlDbType.Double,
                 var t when t == typeof(DateTime) => NpgsqlDbType.TimestampTz,
+                var t when t == typeof(byte[]) => NpgsqlDbType.Bytea,
                 var t => throw new NotSupportedException($"ai_requests.{p.Name}: no COPY type for {t}"),
             })).ToArray();
     }

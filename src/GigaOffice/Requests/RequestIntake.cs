@@ -55,7 +55,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             // Only the model's own verdict about table parts is kept; otherwise the category's default applies.
             TableInfoJson = classification is { Source: ClassificationSource.Model }
                 ? JsonSerializer.Serialize(classification.RequiredTableInfo, GigaOfficeJson.Options) : null,
-            InputDataJson = input.InputData is { ValueKind: JsonValueKind.Array } data ? JsonSerializer.Serialize(data, GigaOfficeJson.Options) : null,
+            InputDataJson = input.InputData is { ValueKind: JsonValueKind.Array } data ? JsonSerializer.SerializeToUtf8Bytes(data, GigaOfficeJson.Options) : null,
             InputStylesJson = input.Styles is null ? null : JsonSerializer.Serialize(input.Styles, GigaOfficeJson.Options),
             CorrelationId = correlationId,
             ClientKeyId = clientKeyId,
@@ -83,11 +83,11 @@ public static class ResultCacheKey
 {
     public static string For(AiRequest request, int promptVersion, string mode, string model)
     {
-        string[] parts =
+        string[] leading =
         [
             "v1", mode, model, request.Category, promptVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
             string.Join(' ', request.QueryText.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)),
-            request.InputRange ?? "", request.InputDataJson ?? "", request.InputStylesJson ?? "", request.TableInfoJson ?? "",
+            request.InputRange ?? "",
         ];
         // Length-prefixed so that no two different inputs concatenate to the same text. The text is
         // hashed as it is encoded, a piece at a time: made whole first, a 2 MB table became 4 MB of
@@ -107,15 +107,29 @@ public static class ResultCacheKey
                     if (text.IsEmpty && (completed || !last)) return;
                 }
             }
-            Span<char> prefix = stackalloc char[16];
-            foreach (var part in parts)
+            void AppendPrefix(int length)
             {
-                part.Length.TryFormat(prefix, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
+                Span<char> prefix = stackalloc char[16];
+                length.TryFormat(prefix, out var written, provider: System.Globalization.CultureInfo.InvariantCulture);
                 Append(prefix[..written]);
                 Append(":");
+            }
+            void AppendPart(string part)
+            {
+                AppendPrefix(part.Length);
                 Append(part);
                 Append("|");
             }
+
+            foreach (var part in leading) AppendPart(part);
+            // The table is already UTF-8: hashed as it is, under its length in characters, as when it
+            // was kept as text (change 41), so answers cached before still match.
+            var table = request.InputDataJson ?? [];
+            AppendPrefix(Encoding.UTF8.GetCharCount(table));
+            hash.AppendData(table);
+            Append("|");
+            AppendPart(request.InputStylesJson ?? "");
+            AppendPart(request.TableInfoJson ?? "");
             Append("", last: true);
         }
         finally

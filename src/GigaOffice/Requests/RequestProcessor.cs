@@ -191,10 +191,10 @@ public sealed class RequestProcessor(
         var snapshot = await prompts.GetAsync(cancellationToken);
         var category = snapshot.Find(request.Category)
                        ?? throw new GigaChatException("unknown_category", $"Категория «{request.Category}» больше не существует.", transient: false);
-        // Parsed in place rather than deserialized to a JsonElement: that transcodes through a buffer of
-        // three bytes per character (16 MiB for a table at the size limit, on the large object heap)
-        // and then copies the document (docs/BENCHMARKS.md, change 40).
-        var input = request.InputDataJson is null ? null : JsonDocument.Parse(request.InputDataJson);
+        // Parsed in place, over the stored UTF-8, rather than deserialized to a JsonElement: that
+        // copies the document, and from a string it transcodes through a buffer of three bytes per
+        // character (docs/BENCHMARKS.md, changes 40 and 41).
+        var input = request.InputDataJson is null ? null : JsonDocument.Parse(request.InputDataJson.AsMemory());
         try
         {
             var context = new RequestContext(category.Name, request.QueryText, request.InputRange, input?.RootElement)

@@ -49,7 +49,8 @@ public sealed class ResultCacheTests : IDisposable
         {
             var request = new GigaOffice.Data.AiRequest
             {
-                Category = "spreadsheet-analysis", QueryText = "  Найди   тренды \n продаж ", InputRange = "A1:C3000", InputDataJson = data,
+                Category = "spreadsheet-analysis", QueryText = "  Найди   тренды \n продаж ", InputRange = "A1:C3000",
+                InputDataJson = data is null ? null : System.Text.Encoding.UTF8.GetBytes(data),
                 InputStylesJson = data is null ? null : "{\"styles\":[]}",
             };
             Assert.Equal(Expected("v1", "dryrun", "GigaChat-dryrun", "spreadsheet-analysis", "3", "Найди тренды продаж", "A1:C3000",

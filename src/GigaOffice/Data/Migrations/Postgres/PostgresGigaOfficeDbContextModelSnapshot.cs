@@ -82,8 +82,8 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<double?>("GigaChatMs")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("InputDataJson")
-                        .HasColumnType("text");
+                    b.Property<byte[]>("InputDataJson")
+                        .HasColumnType("bytea");
 
                     b.Property<string>("InputRange")
                         .HasMaxLength(64)

@@ -77,7 +77,7 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.Property<double?>("GigaChatMs")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("InputDataJson")
+                    b.Property<byte[]>("InputDataJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("InputRange")
