@@ -19,6 +19,10 @@ namespace GigaOffice.Data;
 /// <para>Both stay on the native connection while it rests in Microsoft.Data.Sqlite's pool, so
 /// they are applied once per native connection, not on every open: EF opens a connection for each
 /// query (four for a processed request, one for each status poll), and each open ran the pragmas again.</para>
+/// <para>No mmap_size: pages read through a mapping count in the process's RSS once per connection
+/// (peak +47 MB at 1,500 accepts/s, over the 250 MB target), a disk read error under a mapping
+/// arrives as SIGBUS and kills the process, and the worker's tail did not measurably improve
+/// (docs/BENCHMARKS.md, seventeenth pass).</para>
 /// </summary>
 public sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {
