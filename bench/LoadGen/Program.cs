@@ -13,6 +13,8 @@ const string usage = """
                    intended send time (no coordinated omission)
       e2e          submits M requests, polls until all are finished; completions/s from the
                    service's own started_at/completed_at
+      poll         submits M requests, then GET /api/ai/status for them in turn while the workers
+                   run: closed loop with --rate 0 (throughput at saturation), else open loop at the rate
       drill        open loop at a rate for a duration while the service may be killed; then waits
                    for every accepted request: accepted, completed, failed by reason, lost
       top FILE     where a CPU profile (dotnet-trace, converted to speedscope JSON) spent its time
@@ -23,8 +25,8 @@ const string usage = """
       --connections N      concurrent connections (default 64)
       --duration S         measured seconds (default 20)
       --warmup S           unmeasured seconds before (default 3)
-      --rate R             offered requests/s (accept-rate, drill; default 500)
-      --requests M         requests to submit (e2e; default 1000)
+      --rate R             offered requests/s (accept-rate, poll, drill; default 500)
+      --requests M         requests to submit (e2e, poll; default 1000)
       --finish-timeout S   how long to wait for accepted requests to finish (e2e, drill; default 600)
       --poll-after S       e2e: first status poll S seconds after submitting, so that polling does not
                            share the CPU with the workers (default 0: poll while they work)
@@ -73,6 +75,7 @@ return args[0] switch
     "accept" => await Scenarios.AcceptClosedLoopAsync(service, options),
     "accept-rate" => await Scenarios.AcceptOpenLoopAsync(service, options),
     "e2e" => await Scenarios.EndToEndAsync(service, options),
+    "poll" => await Scenarios.PollAsync(service, options),
     "drill" => await Scenarios.DrillAsync(service, options),
     _ => Fail($"Unknown scenario {args[0]}\n\n{usage}"),
 };

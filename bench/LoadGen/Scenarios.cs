@@ -10,14 +10,43 @@ public static class Scenarios
     /// Saturation: each connection sends its next request as soon as the previous one is
     /// answered. The figure is throughput; latency here measures the queueing on 2 cores.
     /// </summary>
-    public static async Task<int> AcceptClosedLoopAsync(ServiceClient service, Options o)
+    public static Task<int> AcceptClosedLoopAsync(ServiceClient service, Options o) =>
+        ClosedLoopAsync("accept", "accepted", o, _ => service.SubmitAsync(readBody: false), r => r.Accepted, "");
+
+    /// <summary>
+    /// A fixed offered rate. Request i is due at start + i/rate; its latency counts from then,
+    /// so time spent waiting for a connection or for a stalled dispatcher is included.
+    /// </summary>
+    public static Task<int> AcceptOpenLoopAsync(ServiceClient service, Options o) =>
+        OpenLoopAsync("accept-rate", "accepted", o, _ => service.SubmitAsync(readBody: false), r => r.Accepted, "");
+
+    /// <summary>
+    /// Status polls, as the plugin sends them while its requests wait: M requests are submitted
+    /// first, then GET /api/ai/status goes through them in turn while the workers run. With
+    /// --rate 0, a closed loop (throughput at saturation); otherwise open loop at that rate.
+    /// </summary>
+    public static async Task<int> PollAsync(ServiceClient service, Options o)
+    {
+        var (ids, refused) = await SubmitAllAsync(service, o.Requests, Math.Min(o.Connections, 32));
+        Console.WriteLine($"submitted {ids.Count} for polling ({refused.Values.Sum()} refused)");
+        if (ids.Count == 0) return 1;
+        Task<Outcome> Poll(long index) => service.PollAsync(ids[(int)(index % ids.Count)]);
+        var extra = $"polled_requests={ids.Count}";
+        return o.Rate > 0
+            ? await OpenLoopAsync("poll-rate", "answered", o, Poll, r => r.Status == 200, extra)
+            : await ClosedLoopAsync("poll", "answered", o, Poll, r => r.Status == 200, extra);
+    }
+
+    private static async Task<int> ClosedLoopAsync(string scenario, string verb, Options o, Func<long, Task<Outcome>> send,
+        Func<Outcome, bool> succeeded, string extra)
     {
         var errors = new ConcurrentDictionary<string, int>();
         var latencies = new Latencies();
         var started = Stopwatch.GetTimestamp();
         var measureFrom = started + Ticks(o.Warmup);
         var end = measureFrom + Ticks(o.Duration);
-        var accepted = 0L;
+        var succeededCount = 0L;
+        var next = -1L;
 
         await Task.WhenAll(Enumerable.Range(0, o.Connections).Select(async _ =>
         {
@@ -26,11 +55,11 @@ public static class Scenarios
             {
                 var sent = Stopwatch.GetTimestamp();
                 if (sent >= end) break;
-                var outcome = await service.SubmitAsync(readBody: false);
+                var outcome = await send(Interlocked.Increment(ref next));
                 if (sent < measureFrom) continue;
-                if (outcome.Accepted)
+                if (succeeded(outcome))
                 {
-                    Interlocked.Increment(ref accepted);
+                    Interlocked.Increment(ref succeededCount);
                     mine.Add(Latencies.Since(sent));
                 }
                 else
@@ -42,20 +71,16 @@ public static class Scenarios
             latencies.AddRange(mine);
         }));
 
-        var throughput = accepted / o.Duration;
-        Report("accept", o, throughput, latencies, errors, $"connections={o.Connections}");
+        Report(scenario, verb, o, succeededCount / o.Duration, latencies, errors, $"connections={o.Connections} {extra}".TrimEnd());
         return 0;
     }
 
-    /// <summary>
-    /// A fixed offered rate. Request i is due at start + i/rate; its latency counts from then,
-    /// so time spent waiting for a connection or for a stalled dispatcher is included.
-    /// </summary>
-    public static async Task<int> AcceptOpenLoopAsync(ServiceClient service, Options o)
+    private static async Task<int> OpenLoopAsync(string scenario, string verb, Options o, Func<long, Task<Outcome>> send,
+        Func<Outcome, bool> succeeded, string extra)
     {
         var errors = new ConcurrentDictionary<string, int>();
         var latencies = new Latencies();
-        var accepted = 0L;
+        var succeededCount = 0L;
         var late = 0L;
         var total = (long)Math.Round((o.Warmup + o.Duration) * o.Rate);
         var warmupCount = (long)Math.Round(o.Warmup * o.Rate);
@@ -63,11 +88,11 @@ public static class Scenarios
         async Task FireAsync(long index, long intended)
         {
             if (Stopwatch.GetTimestamp() - intended > Ticks(0.001)) Interlocked.Increment(ref late);
-            var outcome = await service.SubmitAsync(readBody: false);
+            var outcome = await send(index);
             if (index < warmupCount) return;
-            if (outcome.Accepted)
+            if (succeeded(outcome))
             {
-                Interlocked.Increment(ref accepted);
+                Interlocked.Increment(ref succeededCount);
                 latencies.Add(Latencies.Since(intended));
             }
             else errors.AddOrUpdate(outcome.Kind, 1, (_, n) => n + 1);
@@ -75,9 +100,8 @@ public static class Scenarios
 
         await Task.WhenAll(await Pacer.RunAsync(total, o.Rate, FireAsync));
 
-        var achieved = accepted / o.Duration;
-        Report("accept-rate", o, achieved, latencies, errors,
-            $"offered_rate={o.Rate.ToString(CultureInfo.InvariantCulture)} connections={o.Connections} late_dispatch={late}");
+        Report(scenario, verb, o, succeededCount / o.Duration, latencies, errors,
+            $"offered_rate={o.Rate.ToString(CultureInfo.InvariantCulture)} connections={o.Connections} late_dispatch={late} {extra}".TrimEnd());
         return 0;
     }
 
@@ -213,10 +237,10 @@ public static class Scenarios
     private static string Describe(IDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key}: {kv.Value}"));
 
-    private static void Report(string scenario, Options o, double throughput, Latencies latencies, IDictionary<string, int> errors, string extra)
+    private static void Report(string scenario, string verb, Options o, double throughput, Latencies latencies, IDictionary<string, int> errors, string extra)
     {
         var (p50, p90, p99, p999, max) = latencies.Summary();
-        Console.WriteLine($"{scenario}: {throughput:F0} req/s accepted over {o.Duration} s ({extra})");
+        Console.WriteLine($"{scenario}: {throughput:F0} req/s {verb} over {o.Duration} s ({extra})");
         Console.WriteLine($"latency ms: p50 {p50:F2}  p90 {p90:F2}  p99 {p99:F2}  p99.9 {p999:F2}  max {max:F2}  (n={latencies.Count})");
         Console.WriteLine($"errors: {errors.Values.Sum()} ({Describe(errors)})");
         Console.WriteLine(Result(scenario, new()

@@ -95,6 +95,21 @@ public sealed class ServiceClient : IDisposable
             ? JsonDocument.Parse(outcome.Text).RootElement.GetProperty("request_id").GetGuid()
             : null;
 
+    /// <summary>One status poll, as a client sends it: its answer read to the end and dropped.</summary>
+    public async Task<Outcome> PollAsync(Guid id, CancellationToken ct = default)
+    {
+        try
+        {
+            using var response = await _http.GetAsync($"/api/ai/status/{id}", ct);
+            await response.Content.CopyToAsync(Stream.Null, ct);
+            return new Outcome((int)response.StatusCode, null, null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return new Outcome(0, Describe(ex), null);
+        }
+    }
+
     /// <summary>The request's state; null when the service cannot be reached; Status "missing" on 404.</summary>
     public async Task<RequestState?> StatusAsync(Guid id, CancellationToken ct = default)
     {
