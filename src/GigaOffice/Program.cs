@@ -1,3 +1,4 @@
+using GigaOffice.Admin;
 using GigaOffice.Configuration;
 using GigaOffice.Clients;
 using GigaOffice.Data;
@@ -21,6 +22,7 @@ builder.UseGigaOfficeUrls();
 builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: Type=notify)
 builder.AddGigaOfficeServices();
 builder.AddClientAccess();
+builder.AddAdminConsole();
 builder.AddGigaOfficeTelemetry();
 builder.AddGigaOfficeRetention();
 
@@ -63,6 +65,9 @@ if (runsApi)
     app.MapPrompts();
     app.MapPromptAdmin();
     app.MapClientKeyAdmin();
+    app.MapPromptTools();
+    app.MapAdminDashboard();
+    app.MapAdminConsole();
     app.MapUsageMetrics();
 }
 app.MapPrometheusMetrics();

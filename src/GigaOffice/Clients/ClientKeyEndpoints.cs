@@ -17,6 +17,17 @@ public sealed record CreateClientKeyRequest
     public long? DailyTokenBudget { get; init; }
 }
 
+/// <summary>New limits of a key: fields left out stay as they are.</summary>
+public sealed record UpdateClientKeyRequest
+{
+    public string? Name { get; init; }
+    /// <example>120</example>
+    public int? RequestsPerMinute { get; init; }
+    /// <summary>Tokens per UTC day; 0 means no budget.</summary>
+    /// <example>500000</example>
+    public long? DailyTokenBudget { get; init; }
+}
+
 public sealed record CreatedClientKeyResponse(
     Guid Id, string Name, string Prefix, int RequestsPerMinute, long DailyTokenBudget, DateTime CreatedAt, string ApiKey, string Message)
 {
@@ -34,6 +45,7 @@ public static class ClientKeyEndpoints
         var group = app.MapGroup("/api/admin/keys").WithTags("Администрирование: ключи клиентов").RequireAdminKey();
         group.MapPost("/", CreateAsync).WithSummary("Создать API-ключ клиента (ключ показывается один раз)");
         group.MapGet("/", ListAsync).WithSummary("Список ключей и расход токенов за сегодня");
+        group.MapPatch("/{id}", UpdateAsync).WithSummary("Изменить имя и лимиты ключа (по id или префиксу)");
         group.MapDelete("/{id}", RevokeAsync).WithSummary("Отозвать ключ (по id или префиксу)");
         return app;
     }
@@ -61,8 +73,21 @@ public static class ClientKeyEndpoints
     internal static async Task<Ok<IReadOnlyList<ClientKeyInfo>>> ListAsync(ClientKeyStore keys, CancellationToken ct) =>
         TypedResults.Ok(await keys.ListAsync(ct));
 
+    internal static async Task<Results<Ok<ClientKeyInfo>, NotFound<ProblemDetails>, ValidationProblem>> UpdateAsync(
+        string id, UpdateClientKeyRequest body, ClientKeyStore keys, CancellationToken ct)
+    {
+        var key = await keys.FindAsync(id, ct);
+        if (key is null) return KeyNotFound(id);
+        var errors = Validate(body.Name ?? key.Name, body.RequestsPerMinute ?? key.RequestsPerMinute, body.DailyTokenBudget ?? key.DailyTokenBudget);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Ключ не изменён");
+        return TypedResults.Ok(await keys.UpdateAsync(key, body.Name, body.RequestsPerMinute, body.DailyTokenBudget, ct));
+    }
+
+    private static NotFound<ProblemDetails> KeyNotFound(string id) =>
+        TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Ключ не найден", Detail = $"Ключа «{id}» нет." });
+
     internal static async Task<Results<Ok<ClientKeyInfo>, NotFound<ProblemDetails>>> RevokeAsync(string id, ClientKeyStore keys, CancellationToken ct) =>
         await keys.RevokeAsync(id, ct) is { } revoked
             ? TypedResults.Ok(revoked)
-            : TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Ключ не найден", Detail = $"Ключа «{id}» нет." });
+            : KeyNotFound(id);
 }

@@ -84,6 +84,18 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
         return Info(key, await TokensUsedTodayAsync(key.Id, ct));
     }
 
+    /// <summary>Changes the key's name and limits; the next request with the key is held to them (keys are looked up every time).</summary>
+    public async Task<ClientKeyInfo> UpdateAsync(ClientKey key, string? name, int? requestsPerMinute, long? dailyTokenBudget, CancellationToken ct)
+    {
+        if (name is not null) key.Name = name.Trim();
+        if (requestsPerMinute is { } rpm) key.RequestsPerMinute = rpm;
+        if (dailyTokenBudget is { } budget) key.DailyTokenBudget = budget;
+        await db.SaveChangesAsync(ct);
+        logger.LogInformation("Client key {KeyPrefix} of {ClientName} ({ClientKeyId}) changed: {RequestsPerMinute} requests/min, daily token budget {DailyTokenBudget}",
+            key.Prefix, key.Name, key.Id, key.RequestsPerMinute, key.DailyTokenBudget);
+        return Info(key, await TokensUsedTodayAsync(key.Id, ct));
+    }
+
     public Task<long> TokensUsedTodayAsync(Guid keyId, CancellationToken ct)
     {
         var dayStart = DayStart();

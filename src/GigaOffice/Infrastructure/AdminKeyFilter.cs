@@ -8,7 +8,8 @@ namespace GigaOffice.Infrastructure;
 /// <summary>
 /// Guards admin endpoints with <c>GIGAOFFICE_ADMIN_KEY</c>, sent as <c>X-Admin-Key</c>. Without a
 /// configured key the admin API is off (403), so it is never open by accident. Admin tools that
-/// only speak <c>Authorization: Bearer</c> may send it there instead.
+/// only speak <c>Authorization: Bearer</c> may send it there instead. The console at /admin sends a
+/// session cookie instead (<see cref="Admin.AdminSessions"/>).
 /// </summary>
 public sealed class AdminKeyFilter(IOptions<AdminOptions> options, ILogger<AdminKeyFilter> logger) : IEndpointFilter
 {
@@ -23,6 +24,13 @@ public sealed class AdminKeyFilter(IOptions<AdminOptions> options, ILogger<Admin
                 detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его.");
 
         var presented = PresentedKey(http.Request);
+        if (presented.Length == 0)
+        {
+            // The console signs in once and then sends its session cookie (+ CSRF token on changes) instead of the key.
+            var refusal = Admin.AdminAccess.CheckSession(http, out var hasSession);
+            if (refusal is not null) return refusal;
+            if (hasSession) return await next(context);
+        }
         if (presented.Length == 0 || !SameSecret(presented, expected))
         {
             logger.LogWarning("Admin request to {Path} refused: {Reason}", http.Request.Path, presented.Length == 0 ? "no admin key" : "wrong admin key");

@@ -74,7 +74,20 @@ public sealed record PresetPatch : PresetFields
 public sealed record AdminRequestResponse(
     Guid RequestId, string Status, string Category, bool CategoryClassified, string? ClassifiedBy, string QueryText, string? InputRange,
     string? ErrorCode, string? ErrorMessage, string? RawAnswer, string? ResultJson, int? PromptVersion, string? Model,
-    int TotalTokens, int ClassificationTokens, Guid? CachedFrom, int Attempts, DateTime CreatedAt, DateTime? CompletedAt);
+    int TotalTokens, int ClassificationTokens, Guid? CachedFrom, int Attempts, DateTime CreatedAt, DateTime? CompletedAt)
+{
+    // The rest of a request's story, for the console.
+    public string? CorrelationId { get; init; }
+    public Guid? ClientKeyId { get; init; }
+    public int TableRows { get; init; }
+    public int TableColumns { get; init; }
+    public int InputBytes { get; init; }
+    public int PromptTokens { get; init; }
+    public int CompletionTokens { get; init; }
+    public double? ProcessingMs { get; init; }
+    public double? GigaChatMs { get; init; }
+    public DateTime? StartedAt { get; init; }
+}
 
 /// <summary>
 /// Prompt management for admins (/api/admin, key from GIGAOFFICE_ADMIN_KEY). Every change marks the
@@ -274,12 +287,34 @@ public static partial class PromptAdminEndpoints
         if (!Guid.TryParse(request_id, out var id)) return Invalid(new() { ["request_id"] = ["Идентификатор запроса должен быть UUID."] });
         var r = await db.Requests.AsNoTracking().FirstOrDefaultAsync(x => x.Id == id, ct);
         if (r is null) return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Запрос не найден", Detail = $"Запроса {id} нет." });
+        var (rows, columns) = TableSize(r.InputDataJson);
         return TypedResults.Ok(new AdminRequestResponse(r.Id, r.Status, r.Category, r.CategoryClassified, r.ClassifiedBy, r.QueryText, r.InputRange,
             r.ErrorCode, r.ErrorMessage, r.RawAnswer, r.ResultJson, r.PromptVersion, r.Model, r.TotalTokens, r.ClassificationTokens,
-            r.CachedFromId, r.Attempts, r.CreatedAt, r.CompletedAt));
+            r.CachedFromId, r.Attempts, r.CreatedAt, r.CompletedAt)
+        {
+            CorrelationId = r.CorrelationId, ClientKeyId = r.ClientKeyId, InputBytes = r.InputDataJson?.Length ?? 0,
+            TableRows = rows, TableColumns = columns, PromptTokens = r.PromptTokens, CompletionTokens = r.CompletionTokens,
+            ProcessingMs = r.ProcessingMs, GigaChatMs = r.GigaChatMs, StartedAt = r.StartedAt,
+        });
     }
 
     // ---- helpers -----------------------------------------------------------------------
+
+    private static (int Rows, int Columns) TableSize(byte[]? json)
+    {
+        if (json is null) return (0, 0);
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return (0, 0);
+            var columns = doc.RootElement.EnumerateArray().Select(row => row.ValueKind == JsonValueKind.Array ? row.GetArrayLength() : 0).DefaultIfEmpty(0).Max();
+            return (doc.RootElement.GetArrayLength(), columns);
+        }
+        catch (JsonException)
+        {
+            return (0, 0);
+        }
+    }
 
     private static AdminCategoryResponse ToResponse(PromptCategory c) => new(c.Id, c.Name, c.DisplayName, c.Description, c.IsActive, c.SortOrder,
         c.ResultKind, c.SystemPrompt, Examples(c.ExamplesJson), JsonSerializer.Deserialize<List<string>>(c.KeywordsJson, GigaOfficeJson.Options) ?? [],

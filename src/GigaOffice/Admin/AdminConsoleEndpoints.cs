@@ -1,0 +1,116 @@
+using GigaOffice.Configuration;
+using GigaOffice.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+
+namespace GigaOffice.Admin;
+
+/// <summary>Sign-in with the admin key.</summary>
+public sealed record AdminSignInRequest
+{
+    /// <summary>GIGAOFFICE_ADMIN_KEY.</summary>
+    public string? AdminKey { get; init; }
+}
+
+/// <summary>The signed-in session as the page sees it: never the admin key, never the cookie.</summary>
+public sealed record AdminSessionResponse(DateTimeOffset ExpiresAt, string CsrfToken, string CsrfHeader);
+
+/// <summary>
+/// The admin console: static pages at /admin (public: they hold no data) and the cookie session at
+/// /admin/api/session that lets the pages call /api/admin without ever holding the admin key.
+/// </summary>
+public static class AdminConsoleEndpoints
+{
+    /// <summary>Files of the console, copied next to the binary (GigaOffice.csproj).</summary>
+    public const string ContentFolder = "admin-console";
+
+    public static void AddAdminConsole(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AdminSessions>();
+        builder.Services.AddSingleton<AdminSignInThrottle>();
+    }
+
+    public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app)
+    {
+        var session = app.MapGroup("/admin/api/session").WithTags("Администрирование: консоль").AllowAnonymous();
+        session.MapPost("/", SignInAsync).WithSummary("Войти в консоль по ключу администратора (cookie сессии)");
+        session.MapGet("/", Current).WithSummary("Текущая сессия консоли и её CSRF-токен");
+        session.MapDelete("/", SignOut).WithSummary("Выйти из консоли (нужен CSRF-токен)");
+
+        var folder = Path.Combine(AppContext.BaseDirectory, ContentFolder);
+        var files = Directory.Exists(folder) ? new PhysicalFileProvider(folder) : null;
+        var pages = app.MapGroup("/admin").WithTags("Администрирование: консоль").AllowAnonymous().ExcludeFromDescription();
+        pages.MapGet("/", (HttpContext http) => ServeFile(http, files, "index.html"));
+        pages.MapGet("/{**path}", (HttpContext http, string path) => ServeFile(http, files, path));
+        return app;
+    }
+
+    internal static async Task<Results<Ok<AdminSessionResponse>, ValidationProblem, ProblemHttpResult>> SignInAsync(
+        AdminSignInRequest body, AdminSessions sessions, AdminSignInThrottle throttle, HttpContext http, ILogger<AdminSessions> logger)
+    {
+        if (!sessions.Enabled)
+            return TypedResults.Problem(statusCode: 403, title: "Административный API выключен", detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его.");
+        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        if (throttle.RetryAfter(address) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Problem(statusCode: 429, title: "Слишком много неудачных попыток входа",
+                detail: $"Повторите через {Math.Max(1, seconds / 60)} мин.", extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
+        }
+        if (string.IsNullOrWhiteSpace(body.AdminKey) || body.AdminKey.Length > 1000)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["admin_key"] = ["Введите ключ администратора."] }, title: "Вход не выполнен");
+        if (!sessions.IsAdminKey(body.AdminKey.Trim()))
+        {
+            throttle.Failed(address);
+            logger.LogWarning("Admin console sign-in refused from {RemoteAddress}: wrong admin key", address);
+            await Task.Delay(Random.Shared.Next(200, 400)); // blunts timing and rapid guessing; the throttle does the rest
+            return TypedResults.Problem(statusCode: 401, title: "Неверный ключ администратора", detail: "Проверьте ключ (GIGAOFFICE_ADMIN_KEY) и попробуйте снова.");
+        }
+        throttle.Succeeded(address);
+        var (session, cookie) = sessions.Start();
+        http.Response.Cookies.Append(AdminSessions.CookieName, cookie, AdminSessions.CookieOptions(http.Request, session.ExpiresAt));
+        logger.LogInformation("Admin console session started from {RemoteAddress}, until {ExpiresAt:u}", address, session.ExpiresAt);
+        return TypedResults.Ok(new AdminSessionResponse(session.ExpiresAt, session.CsrfToken, AdminSessions.CsrfHeader));
+    }
+
+    internal static Results<Ok<AdminSessionResponse>, ProblemHttpResult> Current(AdminSessions sessions, HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        return sessions.Read(http.Request) is { } session
+            ? TypedResults.Ok(new AdminSessionResponse(session.ExpiresAt, session.CsrfToken, AdminSessions.CsrfHeader))
+            : TypedResults.Problem(statusCode: 401, title: "Нет сессии", detail: "Войдите с ключом администратора.");
+    }
+
+    internal static Results<NoContent, ProblemHttpResult> SignOut(AdminSessions sessions, HttpContext http)
+    {
+        var session = sessions.Read(http.Request);
+        if (session is null) return TypedResults.Problem(statusCode: 401, title: "Нет сессии", detail: "Вы уже вышли.");
+        if (!AdminSessions.HasCsrfToken(http.Request, session)) return AdminAccess.CsrfRefused();
+        sessions.End(session);
+        http.Response.Cookies.Delete(AdminSessions.CookieName, AdminSessions.CookieOptions(http.Request, null));
+        return TypedResults.NoContent();
+    }
+
+    private static readonly FileExtensionContentTypeProvider ContentTypes = new();
+
+    /// <summary>Serves a console file with a policy that allows only the console's own scripts and styles.</summary>
+    private static IResult ServeFile(HttpContext http, IFileProvider? files, string path)
+    {
+        if (files is null || path.Contains("..", StringComparison.Ordinal) || path.Length > 200) return TypedResults.NotFound();
+        var file = files.GetFileInfo(path);
+        if (!file.Exists || file.IsDirectory || !ContentTypes.TryGetContentType(path, out var contentType)) return TypedResults.NotFound();
+        var headers = http.Response.Headers;
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.CacheControl = "no-cache";
+        if (contentType.StartsWith("text/", StringComparison.Ordinal) || contentType.EndsWith("javascript", StringComparison.Ordinal))
+            contentType += "; charset=utf-8";
+        return TypedResults.Stream(file.CreateReadStream(), contentType, lastModified: file.LastModified);
+    }
+}
