@@ -36,7 +36,10 @@ public static class AdminConsoleEndpoints
     public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app)
     {
         var session = app.MapGroup("/admin/api/session").WithTags("Администрирование: консоль").AllowAnonymous();
-        session.MapPost("/", SignInAsync).WithSummary("Войти в консоль по ключу администратора (cookie сессии)");
+        session.MapPost("/", SignInAsync).WithSummary("Войти в консоль по ключу администратора (cookie сессии)")
+            .Accepts<AdminSignInRequest>("application/json", "application/x-www-form-urlencoded")
+            .Produces<AdminSessionResponse>().Produces(StatusCodes.Status302Found).ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         session.MapGet("/", Current).WithSummary("Текущая сессия консоли и её CSRF-токен");
         session.MapDelete("/", SignOut).WithSummary("Выйти из консоли (нужен CSRF-токен)");
 
@@ -48,33 +51,57 @@ public static class AdminConsoleEndpoints
         return app;
     }
 
-    internal static async Task<Results<Ok<AdminSessionResponse>, ValidationProblem, ProblemHttpResult>> SignInAsync(
-        AdminSignInRequest body, AdminSessions sessions, AdminSignInThrottle throttle, HttpContext http, ILogger<AdminSessions> logger)
+    /// <summary>
+    /// Signs in. The console posts an HTML form (admin_key), so the key goes from the password field to the
+    /// server without passing through the page's script, and gets a redirect back to /admin; tools post
+    /// JSON and get the session as JSON.
+    /// </summary>
+    internal static async Task<IResult> SignInAsync(AdminSessions sessions, AdminSignInThrottle throttle, HttpContext http, ILogger<AdminSessions> logger)
     {
+        var fromForm = http.Request.HasFormContentType;
+        IResult Refuse(string outcome, IResult problem) => fromForm ? TypedResults.Redirect($"/admin/?signin={outcome}") : problem;
+
         if (!sessions.Enabled)
-            return TypedResults.Problem(statusCode: 403, title: "Административный API выключен", detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его.");
+            return Refuse("disabled", TypedResults.Problem(statusCode: 403, title: "Административный API выключен", detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его."));
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (throttle.RetryAfter(address) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
             http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Problem(statusCode: 429, title: "Слишком много неудачных попыток входа",
-                detail: $"Повторите через {Math.Max(1, seconds / 60)} мин.", extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds });
+            logger.LogWarning("Admin console sign-in from {RemoteAddress} throttled after repeated wrong keys", address);
+            return Refuse("throttled", TypedResults.Problem(statusCode: 429, title: "Слишком много неудачных попыток входа",
+                detail: $"Повторите через {Math.Max(1, seconds / 60)} мин.", extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = seconds }));
         }
-        if (string.IsNullOrWhiteSpace(body.AdminKey) || body.AdminKey.Length > 1000)
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["admin_key"] = ["Введите ключ администратора."] }, title: "Вход не выполнен");
-        if (!sessions.IsAdminKey(body.AdminKey.Trim()))
+        var presented = await PresentedKeyAsync(http, fromForm);
+        if (string.IsNullOrWhiteSpace(presented))
+            return Refuse("empty", TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["admin_key"] = ["Введите ключ администратора."] }, title: "Вход не выполнен"));
+        if (!sessions.IsAdminKey(presented.Trim()))
         {
             throttle.Failed(address);
             logger.LogWarning("Admin console sign-in refused from {RemoteAddress}: wrong admin key", address);
-            await Task.Delay(Random.Shared.Next(200, 400)); // blunts timing and rapid guessing; the throttle does the rest
-            return TypedResults.Problem(statusCode: 401, title: "Неверный ключ администратора", detail: "Проверьте ключ (GIGAOFFICE_ADMIN_KEY) и попробуйте снова.");
+            await Task.Delay(Random.Shared.Next(200, 400)); // blunts rapid guessing; the throttle does the rest
+            return Refuse("wrong", TypedResults.Problem(statusCode: 401, title: "Неверный ключ администратора", detail: "Проверьте ключ (GIGAOFFICE_ADMIN_KEY) и попробуйте снова."));
         }
         throttle.Succeeded(address);
         var (session, cookie) = sessions.Start();
         http.Response.Cookies.Append(AdminSessions.CookieName, cookie, AdminSessions.CookieOptions(http.Request, session.ExpiresAt));
         logger.LogInformation("Admin console session started from {RemoteAddress}, until {ExpiresAt:u}", address, session.ExpiresAt);
-        return TypedResults.Ok(new AdminSessionResponse(session.ExpiresAt, session.CsrfToken, AdminSessions.CsrfHeader));
+        return fromForm ? TypedResults.Redirect("/admin/") : TypedResults.Ok(new AdminSessionResponse(session.ExpiresAt, session.CsrfToken, AdminSessions.CsrfHeader));
+    }
+
+    private static async Task<string?> PresentedKeyAsync(HttpContext http, bool fromForm)
+    {
+        if (http.Request.ContentLength is > 4096) return null;
+        try
+        {
+            if (fromForm) return (await http.Request.ReadFormAsync(http.RequestAborted))["admin_key"].ToString();
+            var body = await http.Request.ReadFromJsonAsync<AdminSignInRequest>(http.RequestAborted);
+            return body?.AdminKey is { Length: <= 1000 } key ? key : null;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or BadHttpRequestException)
+        {
+            return null;
+        }
     }
 
     internal static Results<Ok<AdminSessionResponse>, ProblemHttpResult> Current(AdminSessions sessions, HttpContext http)
