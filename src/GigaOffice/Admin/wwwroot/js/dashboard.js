@@ -69,7 +69,7 @@ async function render(body) {
     { label: 'токены', data: d.top_keys.map((k) => k.tokens) },
   ], { horizontal: true }), d.top_keys.map((k) => `${k.name}: ${k.tokens}`).join(', ') || 'нет данных');
 
-  const keyTable = h('div', { class: 'card' }, h('h3', {}, 'Расход по ключам'), table(
+  const keyTable = h('div', { class: 'card wide' }, h('h3', {}, 'Расход по ключам'), table(
     ['Ключ', 'Префикс', { text: 'Запросов', class: 'num' }, { text: 'Токенов', class: 'num' }],
     d.top_keys.map((k) => h('tr', {}, h('td', {}, k.name), h('td', {}, k.prefix ?? '—'), h('td', { class: 'num' }, fmt(k.requests)), h('td', { class: 'num' }, fmt(k.tokens))))));
 
@@ -78,6 +78,6 @@ async function render(body) {
     ? table(['Код', { text: 'Запросов', class: 'num' }], errors.map(([code, n]) => h('tr', {}, h('td', {}, code), h('td', { class: 'num' }, fmt(n)))))
     : h('p', { class: 'muted' }, 'Ошибок нет.'));
 
-  body.replaceChildren(figures, h('div', { class: 'grid' }, timeline, byStatus, byCategory, tokens, quota, keys, keyTable, errorTable),
+  body.replaceChildren(figures, h('div', { class: 'grid' }, timeline, byStatus, byCategory, tokens, quota, keys, errorTable, keyTable),
     d.sampled ? h('p', { class: 'muted' }, 'Графики построены по последним 200 000 запросам периода.') : '');
 }
