@@ -1,4 +1,4 @@
-using GigaOffice.Configuration;
+using GigaOffice.Clients;
 using GigaOffice.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -35,7 +35,8 @@ public static class AdminConsoleEndpoints
 
     public static IEndpointRouteBuilder MapAdminConsole(this IEndpointRouteBuilder app)
     {
-        var session = app.MapGroup("/admin/api/session").WithTags("Администрирование: консоль").AllowAnonymous();
+        // Public by design: signing in is how one gets access; GET and DELETE check the session cookie themselves.
+        var session = app.MapGroup("/admin/api/session").WithTags("Администрирование: консоль").PublicEndpoint();
         session.MapPost("/", SignInAsync).WithSummary("Войти в консоль по ключу администратора (cookie сессии)")
             .Accepts<AdminSignInRequest>("application/json", "application/x-www-form-urlencoded")
             .Produces<AdminSessionResponse>().Produces(StatusCodes.Status302Found).ProducesValidationProblem()
@@ -45,7 +46,8 @@ public static class AdminConsoleEndpoints
 
         var folder = Path.Combine(AppContext.BaseDirectory, ContentFolder);
         var files = Directory.Exists(folder) ? new PhysicalFileProvider(folder) : null;
-        var pages = app.MapGroup("/admin").WithTags("Администрирование: консоль").AllowAnonymous().ExcludeFromDescription();
+        // The pages are static and hold no data: every figure comes from the admin API behind the session.
+        var pages = app.MapGroup("/admin").WithTags("Администрирование: консоль").PublicEndpoint().ExcludeFromDescription();
         pages.MapGet("/", (HttpContext http) => ServeFile(http, files, "index.html"));
         pages.MapGet("/{**path}", (HttpContext http, string path) => ServeFile(http, files, path));
         return app;
