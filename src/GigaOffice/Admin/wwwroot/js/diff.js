@@ -27,3 +27,23 @@ export function parseSampleTable(text) {
     return t !== '' && !Number.isNaN(Number(t.replace(',', '.'))) ? Number(t.replace(',', '.')) : t;
   }));
 }
+
+/** Runs of unchanged lines longer than 2 * context + 1 folded to { kind: 'skipped', count }, keeping context lines around changes. */
+export function foldUnchanged(lines, context = 2) {
+  const out = [];
+  let run = [];
+  const flush = (atEnd) => {
+    const keepHead = out.length ? context : 0;
+    const keepTail = atEnd ? 0 : context;
+    if (run.length > keepHead + keepTail + 1) {
+      out.push(...run.slice(0, keepHead), { kind: 'skipped', count: run.length - keepHead - keepTail }, ...run.slice(run.length - keepTail));
+    } else out.push(...run);
+    run = [];
+  };
+  for (const line of lines) {
+    if (line.kind === 'same') run.push(line);
+    else { flush(false); out.push(line); }
+  }
+  flush(true);
+  return out;
+}

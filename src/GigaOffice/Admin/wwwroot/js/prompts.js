@@ -1,7 +1,7 @@
 // Categories' system prompts: edit (each change is a version), compare versions, roll back, try on a sample table.
 import { api, get } from './api.js';
 import { h, fmt, when, message } from './dom.js';
-import { diffLines, parseSampleTable } from './diff.js';
+import { diffLines, foldUnchanged, parseSampleTable } from './diff.js';
 
 let chosen = null;
 
@@ -20,6 +20,8 @@ export async function showPrompts(view, name) {
 
 async function render(body, name) {
   const [category, versions] = await Promise.all([get(`/api/admin/categories/${name}`), get(`/api/admin/categories/${name}/versions`)]);
+  const option = document.querySelector(`#category option[value="${CSS.escape(name)}"]`);
+  if (option) option.textContent = `${category.display_name} (${category.name}), v${category.version}${category.is_active ? '' : ', отключена'}`;
   const status = h('div', { 'aria-live': 'polite' });
   const text = h('textarea', { id: 'prompt-text', 'aria-describedby': 'prompt-version' }, category.system_prompt);
   const save = h('button', { type: 'button', id: 'save-prompt' }, 'Сохранить как новую версию');
@@ -52,7 +54,8 @@ function versionsCard(body, name, category, versions, status) {
     const lines = diffLines(a.system_prompt, b.system_prompt);
     const changed = lines.filter((l) => l.kind !== 'same').length;
     diffOut.replaceChildren(h('p', { class: 'muted' }, changed ? `Изменённых строк: ${changed} (v${a.version} → v${b.version})` : 'Тексты промптов совпадают.'),
-      h('pre', {}, lines.map((l) => h(l.kind === 'added' ? 'ins' : l.kind === 'removed' ? 'del' : 'span', {}, `${l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '− ' : '  '}${l.text}`))));
+      h('pre', {}, foldUnchanged(lines).map((l) => (l.kind === 'skipped' ? h('span', { class: 'muted' }, `  … без изменений: ${l.count} строк …`)
+        : h(l.kind === 'added' ? 'ins' : l.kind === 'removed' ? 'del' : 'span', {}, `${l.kind === 'added' ? '+ ' : l.kind === 'removed' ? '− ' : '  '}${l.text}`)))));
   });
 
   const rows = versions.map((v) => {
@@ -99,5 +102,5 @@ function trialCard(name, promptText) {
     h('p', { class: 'muted' }, 'Берётся текст из редактора выше, даже несохранённый. Без модели — только сборка промпта и оценка токенов; с моделью — настоящий вызов (тратит квоту GigaChat).'),
     h('label', { for: 'trial-query' }, 'Запрос пользователя'), query,
     h('label', { for: 'trial-table' }, 'Таблица: строка на строку, ячейки через ; или табуляцию'), sample,
-    h('label', { for: 'trial-model' }, useModel, ' отправить модели'), run, out);
+    h('label', { for: 'trial-model', class: 'check' }, useModel, ' отправить модели (настоящий вызов)'), run, out);
 }

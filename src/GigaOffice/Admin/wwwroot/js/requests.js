@@ -60,7 +60,9 @@ async function story(results, id) {
       item('Correlation id', r.correlation_id), item('Ключ', r.client_key_id),
       item('Ошибка', r.error_code ? `${r.error_code}: ${r.error_message ?? ''}` : 'нет'),
       item('Исправления ответа', repairs.length ? h('ul', {}, repairs.map((x) => h('li', {}, x))) : 'нет')),
-    h('h3', {}, 'Ответ модели, как получен'), h('pre', { id: 'raw-answer' }, r.raw_answer ?? '—'),
+    h('h3', {}, 'Ответ модели, как получен'),
+    r.raw_answer !== null ? h('pre', { id: 'raw-answer' }, r.raw_answer)
+      : h('p', { class: 'muted', id: 'raw-answer' }, r.status === 'completed' ? 'Текст модели хранится только у неудачных запросов; ниже — ответ после разбора и исправлений.' : 'Модель не ответила.'),
     h('h3', {}, 'Результат для плагина'), h('pre', {}, parsed ? JSON.stringify(parsed, null, 2) : (r.result_json ?? '—')),
     h('p', {}, h('a', { href: '#requests' }, '← к поиску'))));
 }
