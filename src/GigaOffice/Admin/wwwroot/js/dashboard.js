@@ -31,6 +31,7 @@ async function render(body) {
     figure('Обработка p50 / p95', `${ms(s.processing_time_ms.p50)} / ${ms(s.processing_time_ms.p95)}`, 'processing-time'),
     figure('GigaChat p50 / p95', `${ms(s.giga_chat_time_ms.p50)} / ${ms(s.giga_chat_time_ms.p95)}`, 'gigachat-time'),
     figure('Токенов (оплачено)', fmt(s.tokens.total), 'tokens-total'),
+    figure('Из них предрасчёт (кэш промпта)', fmt(s.tokens.precached ?? 0), 'tokens-precached'),
     figure('Из кэша', `${fmt(s.cache_hits)} (${cacheShare} %)`, 'cache-hits'),
     figure('Квота GigaChat, запросов/мин', `${fmt(d.quota.granted_last_minute)} из ${fmt(d.quota.limit_per_minute)}`, 'quota-now'),
     figure('В очереди сейчас', fmt(s.queue_depth), 'queue-depth'));
