@@ -192,6 +192,19 @@ test('a change without the CSRF token is refused; sign-out ends the session', as
   await context.close();
 });
 
+test('behind a proxy on the same host: throttled per forwarded address, Secure cookie when the proxy says https', async () => {
+  const signInAs = (address, key, proto = 'http') => fetch(`${service.url}/admin/api/session`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': `10.0.0.1, ${address}`, 'X-Forwarded-Proto': proto },
+    body: JSON.stringify({ admin_key: key }),
+  });
+  for (let i = 0; i < 5; i++) assert.equal((await signInAs('203.0.113.7', `wrong-${i}-proxy-wrong-key-wrong-key`)).status, 401);
+  assert.equal((await signInAs('203.0.113.7', service.adminKey)).status, 429);
+  const other = await signInAs('203.0.113.8', service.adminKey, 'https');
+  assert.equal(other.status, 200, 'another client behind the same proxy is not locked out');
+  assert.match(other.headers.get('set-cookie'), /;\s*secure/i);
+});
+
 test('repeated wrong keys are throttled, even when the right key follows', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

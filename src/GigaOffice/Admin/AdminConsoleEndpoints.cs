@@ -65,7 +65,7 @@ public static class AdminConsoleEndpoints
 
         if (!sessions.Enabled)
             return Refuse("disabled", TypedResults.Problem(statusCode: 403, title: "Административный API выключен", detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его."));
-        var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = ClientAddress(http);
         if (throttle.RetryAfter(address) is { } wait)
         {
             var seconds = (int)Math.Ceiling(wait.TotalSeconds);
@@ -89,6 +89,19 @@ public static class AdminConsoleEndpoints
         http.Response.Cookies.Append(AdminSessions.CookieName, cookie, AdminSessions.CookieOptions(http.Request, session.ExpiresAt));
         logger.LogInformation("Admin console session started from {RemoteAddress}, until {ExpiresAt:u}", address, session.ExpiresAt);
         return fromForm ? TypedResults.Redirect("/admin/") : TypedResults.Ok(new AdminSessionResponse(session.ExpiresAt, session.CsrfToken, AdminSessions.CsrfHeader));
+    }
+
+    /// <summary>
+    /// Whom to throttle: the peer, or behind a reverse proxy on the same host (deploy/nginx) the address the
+    /// proxy appended last to X-Forwarded-For; headers from any other peer are not trusted.
+    /// </summary>
+    internal static string ClientAddress(HttpContext http)
+    {
+        var peer = http.Connection.RemoteIpAddress;
+        if (peer is not null && System.Net.IPAddress.IsLoopback(peer)
+            && http.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is [.., var last])
+            return last;
+        return peer?.ToString() ?? "unknown";
     }
 
     private static async Task<string?> PresentedKeyAsync(HttpContext http, bool fromForm)

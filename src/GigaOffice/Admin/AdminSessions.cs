@@ -71,7 +71,9 @@ public sealed class AdminSessions(IOptions<AdminOptions> options, TimeProvider t
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Strict,
-        Secure = request.IsHttps,
+        // Behind a TLS-terminating proxy on the same host the request arrives as http; the proxy says https.
+        Secure = request.IsHttps || (request.HttpContext.Connection.RemoteIpAddress is { } peer && System.Net.IPAddress.IsLoopback(peer)
+            && request.Headers["X-Forwarded-Proto"].ToString().Equals("https", StringComparison.OrdinalIgnoreCase)),
         Path = "/",
         Expires = expires,
         MaxAge = expires is null ? null : Lifetime,
