@@ -167,6 +167,14 @@ test('editing a prompt creates a version; rolling back restores the text', async
   const afterRollback = (await adminApi(service, 'GET', `/api/admin/categories/${name}`)).body;
   assert.equal(afterRollback.system_prompt, original.system_prompt);
   assert.equal((await adminApi(service, 'GET', `/api/admin/categories/${name}/versions`)).body.length, 3);
+
+  // The other fields of the category change without a new prompt version.
+  await page.fill('#category-display-name', 'Анализ (консоль)');
+  await page.click('#save-category');
+  await page.waitForSelector('text=Поля категории сохранены');
+  const renamed = (await adminApi(service, 'GET', `/api/admin/categories/${name}`)).body;
+  assert.equal(renamed.display_name, 'Анализ (консоль)');
+  assert.equal(renamed.version, original.version + 2);
   await context.close();
 });
 

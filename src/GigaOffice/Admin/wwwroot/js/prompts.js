@@ -40,7 +40,33 @@ async function render(body, name) {
       `, изменена ${when(category.updated_at)}, вид ответа: ${category.result_kind}, примеров: ${category.examples.length}`),
     h('label', { for: 'prompt-text' }, 'Системный промпт'), text, save, status);
 
-  body.replaceChildren(editor, versionsCard(body, name, category, versions, status), trialCard(name, text));
+  body.replaceChildren(editor, versionsCard(body, name, category, versions, status), trialCard(name, text), fieldsCard(body, name, category));
+}
+
+/** The category's other fields: they do not make a prompt version. */
+function fieldsCard(body, name, category) {
+  const status = h('div', { 'aria-live': 'polite' });
+  const displayName = h('input', { id: 'category-display-name', value: category.display_name, maxlength: 200 });
+  const description = h('input', { id: 'category-description', value: category.description });
+  const keywords = h('input', { id: 'category-keywords', value: category.keywords.join(', ') });
+  const active = h('input', { id: 'category-active', type: 'checkbox', checked: category.is_active });
+  const save = h('button', { type: 'button', class: 'secondary', id: 'save-category' }, 'Сохранить поля категории');
+  save.addEventListener('click', async () => {
+    status.replaceChildren();
+    try {
+      await api('PATCH', `/api/admin/categories/${name}`, {
+        display_name: displayName.value, description: description.value, is_active: active.checked,
+        keywords: keywords.value.split(',').map((k) => k.trim()).filter(Boolean),
+      });
+      status.append(message('Поля категории сохранены.', 'ok'));
+    } catch (e) { status.append(message(e.message)); }
+  });
+  return h('div', { class: 'card' }, h('h3', {}, 'Категория'),
+    h('div', { class: 'row' },
+      h('div', {}, h('label', { for: 'category-display-name' }, 'Название'), displayName),
+      h('div', {}, h('label', { for: 'category-description' }, 'Описание'), description)),
+    h('label', { for: 'category-keywords' }, 'Ключевые слова классификатора (через запятую)'), keywords,
+    h('label', { for: 'category-active', class: 'check' }, active, ' категория включена'), save, status);
 }
 
 function versionsCard(body, name, category, versions, status) {
