@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using GigaOffice.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GigaOffice.Tests.Admin;
 
@@ -83,6 +84,35 @@ public abstract class AdminConsoleTests<TBackend>(AdminConsoleApp<TBackend> fixt
         var story = await (await session.SendAsync(HttpMethod.Get, $"/api/admin/requests/{id}", withCsrf: false)).ReadAsync(200);
         Assert.Equal(3, story.GetProperty("table_rows").GetInt32());
         Assert.Equal(2, story.GetProperty("table_columns").GetInt32());
+    }
+
+    [Fact]
+    public async Task Search_lists_failed_requests_first_and_filters_by_correlation_id()
+    {
+        var failedId = Guid.CreateVersion7();
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>();
+            db.Requests.Add(new GigaOffice.Data.AiRequest
+            {
+                Id = failedId, Status = "failed", QueryText = "Старый неудачный", Category = "spreadsheet-analysis", CorrelationId = "corr-admin-search",
+                CreatedAt = DateTime.UtcNow.AddMinutes(-30), CompletedAt = DateTime.UtcNow.AddMinutes(-30), ErrorCode = "invalid_answer",
+                RawAnswer = "не JSON", PublishedAt = DateTime.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+        var client = App.CreateClient();
+        await client.ProcessToResultAsync(new { query_text = "Новый успешный запрос", category = "spreadsheet-analysis", input_range = "A1:A2",
+            input_data = new object[] { new object[] { "x" }, new object[] { 1 } } });
+
+        var session = await ConsoleSession.StartAsync(App, AdminConsoleApp<TBackend>.AdminKey);
+        var all = await (await session.SendAsync(HttpMethod.Get, "/api/admin/requests?period=1h", withCsrf: false)).ReadAsync(200);
+        Assert.Equal(failedId.ToString(), all[0].GetProperty("request_id").GetString());
+        var byCorrelation = await (await session.SendAsync(HttpMethod.Get, "/api/admin/requests?correlation_id=corr-admin-search", withCsrf: false)).ReadAsync(200);
+        Assert.Equal("invalid_answer", byCorrelation.EnumerateArray().Single().GetProperty("error_code").GetString());
+        var story = await (await session.SendAsync(HttpMethod.Get, $"/api/admin/requests/{failedId}", withCsrf: false)).ReadAsync(200);
+        Assert.Equal("не JSON", story.GetProperty("raw_answer").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await session.SendAsync(HttpMethod.Get, "/api/admin/requests?status=lost", withCsrf: false)).StatusCode);
     }
 
     [Fact]
