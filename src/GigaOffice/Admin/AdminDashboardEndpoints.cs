@@ -17,14 +17,11 @@ public sealed record TopKey(Guid? Id, string Name, string? Prefix, int Requests,
 /// <summary>Everything the console's dashboard draws for one period.</summary>
 public sealed record AdminDashboard(
     MetricsSummary Summary, double? SuccessRate, int BucketMinutes, List<TimelineBucket> Timeline,
-    List<DailyTokens> TokensPerDay, QuotaUse Quota, List<TopKey> TopKeys, bool Sampled);
+    List<DailyTokens> TokensPerDay, QuotaUse Quota, List<TopKey> TopKeys);
 
 /// <summary>The admin dashboard: the usage summary of /api/metrics for all clients, plus series for charts.</summary>
 public static class AdminDashboardEndpoints
 {
-    /// <summary>Series are computed over at most this many latest requests of the period.</summary>
-    private const int SeriesSampleLimit = 200_000;
-
     public static IEndpointRouteBuilder MapAdminDashboard(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/admin").WithTags("Администрирование: обзор").RequireAdminKey();
@@ -56,43 +53,44 @@ public static class AdminDashboardEndpoints
         var summaryResult = await MetricsEndpoints.SummaryAsync(db, queue, time, http, null, start, now, ct);
         if (summaryResult.Result is not Ok<MetricsSummary> { Value: { } summary }) return InvalidPeriod();
 
-        var rows = await db.Requests.AsNoTracking().Where(r => r.CreatedAt >= start && r.CreatedAt <= now)
-            .OrderByDescending(r => r.CreatedAt).Take(SeriesSampleLimit)
-            .Select(r => new { r.CreatedAt, r.CompletedAt, r.Status, r.TotalTokens, r.ClassificationTokens, Cached = r.CachedFromId != null, CalledModel = r.GigaChatMs != null })
-            .ToListAsync(ct);
-
+        // Series are grouped by the database, so a month of requests never comes into memory.
+        var inPeriod = db.Requests.AsNoTracking().Where(r => r.CreatedAt >= start && r.CreatedAt <= now);
         var bucketMinutes = length.TotalHours switch { <= 1 => 5, <= 24 => 60, <= 24 * 7 => 360, _ => 1440 };
-        var bucketCount = (int)Math.Ceiling(length.TotalMinutes / bucketMinutes);
-        var firstBucket = Floor(now, bucketMinutes).AddMinutes(-bucketMinutes * (bucketCount - 1));
+        // From the bucket holding the period's start to the one holding now, so every request of the period has its bucket.
+        var firstBucket = Floor(start, bucketMinutes);
+        var bucketCount = (int)((Floor(now, bucketMinutes) - firstBucket).TotalMinutes / bucketMinutes) + 1;
         var timeline = Enumerable.Range(0, bucketCount).Select(i => new TimelineBucket(firstBucket.AddMinutes(i * bucketMinutes), 0, 0, 0, 0)).ToList();
-        foreach (var r in rows)
+        foreach (var row in await BucketsAsync(inPeriod, bucketMinutes, ct))
         {
-            var index = (int)Math.Floor((r.CreatedAt - firstBucket).TotalMinutes / bucketMinutes);
+            var index = (int)Math.Floor((row.Day.AddMinutes(row.Minutes) - firstBucket).TotalMinutes / bucketMinutes);
             if (index < 0 || index >= timeline.Count) continue;
             var b = timeline[index];
-            timeline[index] = r.Status switch
+            timeline[index] = row.Status switch
             {
-                RequestStatus.Completed => b with { Completed = b.Completed + 1, CacheHits = b.CacheHits + (r.Cached ? 1 : 0) },
-                RequestStatus.Failed => b with { Failed = b.Failed + 1 },
-                _ => b with { Pending = b.Pending + 1 },
+                RequestStatus.Completed => b with { Completed = b.Completed + row.Count, CacheHits = b.CacheHits + row.CacheHits },
+                RequestStatus.Failed => b with { Failed = b.Failed + row.Count },
+                _ => b with { Pending = b.Pending + row.Count },
             };
         }
 
-        var days = Enumerable.Range(0, (int)Math.Ceiling(length.TotalDays) + 1).Select(i => DateOnly.FromDateTime(start.Date.AddDays(i)))
-            .Where(d => d <= DateOnly.FromDateTime(now)).ToList();
-        var tokensPerDay = days.Select(d => new DailyTokens(d,
-            rows.Where(r => DateOnly.FromDateTime(r.CreatedAt) == d).Sum(r => (long)r.TotalTokens), 0,
-            rows.Where(r => DateOnly.FromDateTime(r.CreatedAt) == d).Sum(r => (long)r.ClassificationTokens))).ToList();
+        var daily = await inPeriod.GroupBy(r => r.CreatedAt.Date)
+            .Select(g => new { Day = g.Key, Billed = g.Sum(r => (long)r.TotalTokens), Classification = g.Sum(r => (long)r.ClassificationTokens) })
+            .ToDictionaryAsync(x => DateOnly.FromDateTime(x.Day), ct);
+        var tokensPerDay = Enumerable.Range(0, (int)Math.Ceiling(length.TotalDays) + 1).Select(i => DateOnly.FromDateTime(start.Date.AddDays(i)))
+            .Where(d => d <= DateOnly.FromDateTime(now))
+            .Select(d => daily.TryGetValue(d, out var t) ? new DailyTokens(d, t.Billed, 0, t.Classification) : new DailyTokens(d, 0, 0, 0)).ToList();
 
         // Model calls per minute, against GIGACHAT_MAX_REQUESTS_PER_MINUTE: the busiest minute of the period and the last minute.
-        var perMinute = rows.Where(r => r.CalledModel).GroupBy(r => Floor(r.CompletedAt ?? r.CreatedAt, 1)).Select(g => (Minute: g.Key, Count: g.Count()))
-            .OrderByDescending(x => x.Count).FirstOrDefault();
+        var peak = await inPeriod.Where(r => r.GigaChatMs != null && r.CompletedAt != null)
+            .GroupBy(r => new { r.CompletedAt!.Value.Date, r.CompletedAt!.Value.Hour, r.CompletedAt!.Value.Minute })
+            .Select(g => new { g.Key.Date, g.Key.Hour, g.Key.Minute, Count = g.Count() })
+            .OrderByDescending(x => x.Count).FirstOrDefaultAsync(ct);
         var windowStartMs = time.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds();
         var grantedLastMinute = await db.QuotaGrants.CountAsync(g => g.GrantedAtMs >= windowStartMs, ct);
-        var quota = new QuotaUse(gigaChat.Value.MaxRequestsPerMinute, grantedLastMinute, perMinute.Count, perMinute.Count > 0 ? perMinute.Minute : null);
+        var quota = new QuotaUse(gigaChat.Value.MaxRequestsPerMinute, grantedLastMinute, peak?.Count ?? 0,
+            peak is null ? null : DateTime.SpecifyKind(peak.Date.AddHours(peak.Hour).AddMinutes(peak.Minute), DateTimeKind.Utc));
 
-        var byKey = await db.Requests.AsNoTracking().Where(r => r.CreatedAt >= start && r.CreatedAt <= now)
-            .GroupBy(r => r.ClientKeyId).Select(g => new { Id = g.Key, Requests = g.Count(), Tokens = g.Sum(r => (long)r.TotalTokens + r.ClassificationTokens) })
+        var byKey = await inPeriod.GroupBy(r => r.ClientKeyId).Select(g => new { Id = g.Key, Requests = g.Count(), Tokens = g.Sum(r => (long)r.TotalTokens + r.ClassificationTokens) })
             .OrderByDescending(g => g.Tokens).Take(10).ToListAsync(ct);
         var ids = byKey.Where(k => k.Id != null).Select(k => k.Id!.Value).ToList();
         var names = await db.ClientKeys.AsNoTracking().Where(k => ids.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => (k.Name, k.Prefix), ct);
@@ -102,8 +100,23 @@ public static class AdminDashboardEndpoints
 
         var finished = summary.ByStatus.GetValueOrDefault(RequestStatus.Completed) + summary.ByStatus.GetValueOrDefault(RequestStatus.Failed);
         double? successRate = finished == 0 ? null : Math.Round(100.0 * summary.ByStatus.GetValueOrDefault(RequestStatus.Completed) / finished, 1);
-        return TypedResults.Ok(new AdminDashboard(summary, successRate, bucketMinutes, timeline, tokensPerDay, quota, topKeys, rows.Count == SeriesSampleLimit));
+        return TypedResults.Ok(new AdminDashboard(summary, successRate, bucketMinutes, timeline, tokensPerDay, quota, topKeys));
     }
+
+    private sealed record BucketRow(DateTime Day, int Minutes, string Status, int Count, int CacheHits);
+
+    /// <summary>Requests per status in buckets of 5 minutes, an hour, 6 hours or a day (minutes from the day's start).</summary>
+    private static Task<List<BucketRow>> BucketsAsync(IQueryable<AiRequest> requests, int bucketMinutes, CancellationToken ct) => bucketMinutes switch
+    {
+        5 => requests.GroupBy(r => new { r.CreatedAt.Date, r.CreatedAt.Hour, Part = r.CreatedAt.Minute / 5, r.Status })
+            .Select(g => new BucketRow(g.Key.Date, g.Key.Hour * 60 + g.Key.Part * 5, g.Key.Status, g.Count(), g.Sum(r => r.CachedFromId != null ? 1 : 0))).ToListAsync(ct),
+        60 => requests.GroupBy(r => new { r.CreatedAt.Date, r.CreatedAt.Hour, r.Status })
+            .Select(g => new BucketRow(g.Key.Date, g.Key.Hour * 60, g.Key.Status, g.Count(), g.Sum(r => r.CachedFromId != null ? 1 : 0))).ToListAsync(ct),
+        360 => requests.GroupBy(r => new { r.CreatedAt.Date, Part = r.CreatedAt.Hour / 6, r.Status })
+            .Select(g => new BucketRow(g.Key.Date, g.Key.Part * 360, g.Key.Status, g.Count(), g.Sum(r => r.CachedFromId != null ? 1 : 0))).ToListAsync(ct),
+        _ => requests.GroupBy(r => new { r.CreatedAt.Date, r.Status })
+            .Select(g => new BucketRow(g.Key.Date, 0, g.Key.Status, g.Count(), g.Sum(r => r.CachedFromId != null ? 1 : 0))).ToListAsync(ct),
+    };
 
     private static DateTime Floor(DateTime t, int minutes) =>
         new(t.Ticks - t.Ticks % TimeSpan.FromMinutes(minutes).Ticks, DateTimeKind.Utc);

@@ -79,6 +79,5 @@ async function render(body) {
     ? table(['Код', { text: 'Запросов', class: 'num' }], errors.map(([code, n]) => h('tr', {}, h('td', {}, code), h('td', { class: 'num' }, fmt(n)))))
     : h('p', { class: 'muted' }, 'Ошибок нет.'));
 
-  body.replaceChildren(figures, h('div', { class: 'grid' }, timeline, byStatus, byCategory, tokens, quota, keys, errorTable, keyTable),
-    d.sampled ? h('p', { class: 'muted' }, 'Графики построены по последним 200 000 запросам периода.') : '');
+  body.replaceChildren(figures, h('div', { class: 'grid' }, timeline, byStatus, byCategory, tokens, quota, keys, errorTable, keyTable));
 }
