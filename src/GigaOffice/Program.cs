@@ -8,6 +8,7 @@ using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
 using GigaOffice.Retention;
+using GigaOffice.Upstream;
 using Microsoft.Extensions.Options;
 
 MallocArenas.Apply(); // before the host starts the threads that allocate natively
@@ -64,6 +65,7 @@ if (runsApi)
     app.MapPromptAdmin();
     app.MapClientKeyAdmin();
     app.MapUsageMetrics();
+    app.MapUpstreamApi();
 }
 app.MapPrometheusMetrics();
 
