@@ -57,17 +57,16 @@ public static class HeaderSearch
     {
         var headers = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var example in (await prompts.GetAsync(ct)).Categories.SelectMany(c => c.Examples))
-            AddHeader(headers, example.InputData);
+            if (example.InputData is { ValueKind: JsonValueKind.Array } rows && rows.GetArrayLength() > 0) AddHeader(headers, rows[0]);
         var tables = await db.Requests.AsNoTracking().ForClient(http).Where(r => r.InputDataJson != null)
             .OrderByDescending(r => r.CreatedAt).Take(RecentTables).Select(r => r.InputDataJson!).ToListAsync(ct);
         foreach (var table in tables) AddHeader(headers, FirstRow(table));
         return headers.ToList();
     }
 
-    private static void AddHeader(HashSet<string> headers, JsonElement? table)
+    private static void AddHeader(HashSet<string> headers, JsonElement? firstRow)
     {
-        var first = table is { ValueKind: JsonValueKind.Array } rows && rows.GetArrayLength() > 0 ? rows[0] : table;
-        if (first is not { ValueKind: JsonValueKind.Array } row) return;
+        if (firstRow is not { ValueKind: JsonValueKind.Array } row) return;
         foreach (var cell in row.EnumerateArray())
             if (cell.ValueKind == JsonValueKind.String && cell.GetString()!.Trim() is { Length: > 0 and <= 100 } text && !double.TryParse(text, out _))
                 headers.Add(text);

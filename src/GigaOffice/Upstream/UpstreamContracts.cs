@@ -9,8 +9,11 @@ namespace GigaOffice.Upstream;
 public sealed record SpreadsheetMetadata
 {
     public string? Version { get; init; } = "1.0";
-    /// <summary>ISO 8601 time the client made the data; echoed, not interpreted.</summary>
+    /// <summary>ISO 8601 time the client made the data; not interpreted.</summary>
     public string? CreatedAt { get; init; }
+    /// <summary>"enhanced-spreadsheet-data" in upstream's README example; not interpreted.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Format { get; init; }
 }
 
 public sealed record WorksheetInfo
