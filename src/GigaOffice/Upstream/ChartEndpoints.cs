@@ -36,14 +36,14 @@ public static partial class ChartEndpoints
     public static void MapUpstreamCharts(this RouteGroupBuilder v1)
     {
         var charts = v1.MapGroup("/charts");
-        charts.MapPost("/process", ProcessChartAsync).WithClientLimits().WithSummary("Принять запрос на диаграмму по диапазонам (API v1)");
-        charts.MapGet("/status/{request_id}", ChartStatusAsync).WithSummary("Статус запроса на диаграмму (API v1)");
-        charts.MapGet("/result/{request_id}", ChartResultAsync).WithSummary("chart_config готовой диаграммы (API v1)");
+        charts.MapPost("/process", ProcessChartAsync).Spending().WithSummary("Принять запрос на диаграмму по диапазонам (API v1)");
+        charts.MapGet("/status/{request_id}", ChartStatusAsync).Free().WithSummary("Статус запроса на диаграмму (API v1)");
+        charts.MapGet("/result/{request_id}", ChartResultAsync).Free().WithSummary("chart_config готовой диаграммы (API v1)");
 
         var histograms = v1.MapGroup("/histograms");
-        histograms.MapPost("/process", ProcessHistogramAsync).WithClientLimits().WithSummary("Принять запрос на гистограмму по статистике столбцов (API v1)");
-        histograms.MapGet("/status/{request_id}", HistogramStatusAsync).WithSummary("Статус запроса на гистограмму (API v1)");
-        histograms.MapGet("/result/{request_id}", HistogramResultAsync).WithSummary("histogram_config готовой гистограммы (API v1)");
+        histograms.MapPost("/process", ProcessHistogramAsync).Spending().WithSummary("Принять запрос на гистограмму по статистике столбцов (API v1)");
+        histograms.MapGet("/status/{request_id}", HistogramStatusAsync).Free().WithSummary("Статус запроса на гистограмму (API v1)");
+        histograms.MapGet("/result/{request_id}", HistogramResultAsync).Free().WithSummary("histogram_config готовой гистограммы (API v1)");
     }
 
     [GeneratedRegex(@"^[A-Z]+[0-9]+:[A-Z]+[0-9]+$|^[A-Z]+:[A-Z]+$|^[0-9]+:[0-9]+$|^[A-Z]+[0-9]+$")]

@@ -27,11 +27,11 @@ public static class PromptFeedbackEndpoints
     public static void MapUpstreamPrompts(this RouteGroupBuilder v1)
     {
         var prompts = v1.MapGroup("/prompts");
-        prompts.MapGet("/categories", CategoriesAsync).WithSummary("Категории с числом промптов (API v1)");
-        prompts.MapGet("/categories/{category_id}", CategoryAsync).WithSummary("Категория и её промпты (API v1)");
-        prompts.MapGet("/presets", PresetsAsync).WithSummary("Предустановленные промпты; category — id или имя (API v1)");
-        prompts.MapPost("/classify", ClassifyAsync).WithClientLimits().WithSummary("Определить категорию запроса (API v1)");
-        v1.MapPost("/feedback", FeedbackAsync).WithSummary("Оценка ответа: rating true/false (API v1)");
+        prompts.MapGet("/categories", CategoriesAsync).Free().WithSummary("Категории с числом промптов (API v1)");
+        prompts.MapGet("/categories/{category_id}", CategoryAsync).Free().WithSummary("Категория и её промпты (API v1)");
+        prompts.MapGet("/presets", PresetsAsync).Free().WithSummary("Предустановленные промпты; category — id или имя (API v1)");
+        prompts.MapPost("/classify", ClassifyAsync).Spending().WithSummary("Определить категорию запроса (API v1)");
+        v1.MapPost("/feedback", FeedbackAsync).Free().WithSummary("Оценка ответа: rating true/false (API v1)");
     }
 
     private static CategoryInfoV1 Info(CategoryInfo c, PromptSnapshot snapshot) =>

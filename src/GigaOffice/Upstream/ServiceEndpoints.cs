@@ -41,7 +41,7 @@ public static class ServiceEndpoints
     }
 
     public static void MapUpstreamMetrics(this RouteGroupBuilder v1) =>
-        v1.MapGet("/metrics", MetricsAsync).WithSummary("Сводка запросов за час, день, неделю или месяц (API v1)");
+        v1.MapGet("/metrics", MetricsAsync).Free().WithSummary("Сводка запросов за час, день, неделю или месяц (API v1)");
 
     /// <summary>
     /// Upstream's health fields from this service's health checks. "kafka" is the request queue's

@@ -18,11 +18,11 @@ public static class SpreadsheetEndpoints
     public static void MapUpstreamSpreadsheets(this RouteGroupBuilder v1)
     {
         var group = v1.MapGroup("/spreadsheets");
-        group.MapPost("/process", ProcessAsync).WithClientLimits().WithSummary("Принять таблицу с запросом (API v1 исходного сервера)");
-        group.MapGet("/status/{request_id}", StatusAsync).WithSummary("Статус запроса (API v1)");
-        group.MapGet("/result/{request_id}", ResultAsync).WithSummary("Результат в виде spreadsheet_data (API v1)");
-        group.MapPost("/validate", Validate).WithSummary("Проверить spreadsheet_data: ссылки на стили, форматы (API v1)");
-        group.MapPost("/data/search", HeaderSearch.SearchAsync).WithSummary("Поиск известных заголовков столбцов (API v1)");
+        group.MapPost("/process", ProcessAsync).Spending().WithSummary("Принять таблицу с запросом (API v1 исходного сервера)");
+        group.MapGet("/status/{request_id}", StatusAsync).Free().WithSummary("Статус запроса (API v1)");
+        group.MapGet("/result/{request_id}", ResultAsync).Free().WithSummary("Результат в виде spreadsheet_data (API v1)");
+        group.MapPost("/validate", Validate).Free().WithSummary("Проверить spreadsheet_data: ссылки на стили, форматы (API v1)");
+        group.MapPost("/data/search", HeaderSearch.SearchAsync).Free().WithSummary("Поиск известных заголовков столбцов (API v1)");
     }
 
     internal static async Task<Results<Ok<ProcessResponse>, JsonHttpResult<FastApiValidation>, ProblemHttpResult>> ProcessAsync(

@@ -1,3 +1,5 @@
+using GigaOffice.Clients;
+
 namespace GigaOffice.Upstream;
 
 /// <summary>
@@ -11,11 +13,11 @@ public static class UpstreamEndpoints
     public static IEndpointRouteBuilder MapUpstreamApi(this IEndpointRouteBuilder app)
     {
         // Probes and robots.txt are public, as upstream serves them.
-        app.MapGroup("").WithTags(Tag).AllowAnonymous().MapUpstreamPublic();
+        app.MapGroup("").WithTags(Tag).PublicEndpoint().MapUpstreamPublic();
 
-        // Everything else needs a client key (the fallback policy) and is scoped to the key's own
-        // requests; the endpoints that can call GigaChat carry the per-key limits.
-        var v1 = app.MapGroup("/api/v1").WithTags(Tag);
+        // Everything else needs a client key and is scoped to the key's own requests; the endpoints
+        // that can call GigaChat say Spending() and count against the key's limits, reads say Free().
+        var v1 = app.MapGroup("/api/v1").WithTags(Tag).RequireClientAccess().WithClientLimits();
         v1.MapUpstreamSpreadsheets();
         v1.MapUpstreamCharts();
         v1.MapUpstreamPrompts();
