@@ -66,7 +66,8 @@ public static partial class ChartEndpoints
                 errors.Add(UpstreamErrors.Value($"chart_data[{i}].range", $"Invalid range format: '{range}'. Range must be in Excel notation (e.g., 'A1:B10', 'A:A', '1:1', 'C5')"));
         }
         if (errors.Count > 0) return UpstreamErrors.Invalid(errors);
-        foreach (var (field, messages) in validator.Validate(body.QueryText, body.DataRange, null))
+        var dataRange = WholeLines(body.DataRange!.Trim().ToUpperInvariant());
+        foreach (var (field, messages) in validator.Validate(body.QueryText, dataRange, null))
             errors.AddRange(messages.Select(m => UpstreamErrors.Value(field == "input_range" ? "data_range" : field, m)));
         if (errors.Count > 0) return UpstreamErrors.Invalid(errors);
         if (!database.IsReady) return Problems.DatabaseUnavailable(http);
@@ -74,12 +75,22 @@ public static partial class ChartEndpoints
         // chart_type is upstream's category (data-chart) or a chart type the user wants, told to the model in the query.
         var wanted = ChartTypes.FirstOrDefault(t => string.Equals(t, body.ChartType!.Trim(), StringComparison.OrdinalIgnoreCase));
         var query = wanted is null ? body.QueryText! : $"{body.QueryText!.Trim()} (тип диаграммы: {wanted})";
-        var columns = series.Select((s, i) => new ColumnInfo { Index = i, Name = s.Name, Range = s.Range!.Trim().ToUpperInvariant(), Format = s.Format }).ToList();
+        var columns = series.Select((s, i) => new ColumnInfo { Index = i, Name = s.Name, Range = WholeLines(s.Range!.Trim().ToUpperInvariant()), Format = s.Format }).ToList();
         var result = await intake.SubmitAsync(
-            new IntakeRequest(query, body.DataRange, wanted is null ? body.ChartType : "data-chart", null, new InputStyles(null, null) { Columns = columns }),
+            new IntakeRequest(query, dataRange, wanted is null ? body.ChartType : "data-chart", null, new InputStyles(null, null) { Columns = columns }),
             http.TraceIdentifier, http.GetClient()?.Id, ct);
         if (result.CategoryError is { } categoryError) return UpstreamErrors.Invalid(UpstreamErrors.Value("chart_type", categoryError));
         return TypedResults.Ok(new ProcessResponse(true, result.Request!.Id.ToString(), "queued", "Chart generation request queued for processing", null));
+    }
+
+    /// <summary>Whole columns ("B:B") and rows ("2:3"), which upstream accepts, as the A1 ranges they are.</summary>
+    private static string WholeLines(string range)
+    {
+        var parts = range.Split(':');
+        if (parts.Length != 2) return range;
+        if (parts.All(p => p.Length > 0 && p.All(char.IsAsciiLetterUpper))) return $"{parts[0]}1:{parts[1]}{CellRange.MaxRow}";
+        if (parts.All(p => p.Length > 0 && p.All(char.IsAsciiDigit))) return $"A{parts[0]}:{CellRange.ColumnName(CellRange.MaxColumn)}{parts[1]}";
+        return range;
     }
 
     internal static async Task<Results<Ok<ChartStatusResponse>, JsonHttpResult<FastApiDetail>>> ChartStatusAsync(

@@ -50,6 +50,24 @@ public sealed class UpstreamChartTests : IDisposable
     }
 
     [Fact]
+    public async Task Whole_column_ranges_are_accepted_as_upstream_accepts_them()
+    {
+        var client = _app.CreateClient();
+        var result = await client.RunAsync("charts", new
+        {
+            data_range = "A:B",
+            chart_data = new[] { new { name = "Месяц", range = "a:a", format = "General" }, new { name = "Продажи", range = "B:B", format = "# ##0" } },
+            chart_type = "bar",
+            query_text = "Столбчатая диаграмма продаж",
+        });
+        var config = result.GetProperty("chart_config");
+        Assert.Equal("bar", config.GetProperty("chart_type").GetString());
+        Assert.Equal(0, config.GetProperty("series_config").GetProperty("x_axis_column").GetInt32());
+        Assert.Equal(1, config.GetProperty("series_config").GetProperty("y_axis_columns")[0].GetInt32());
+        Assert.Equal("D1", config.GetProperty("position").GetProperty("anchor_cell").GetString());
+    }
+
+    [Fact]
     public async Task Chart_requests_are_validated_as_upstream_does()
     {
         var client = _app.CreateClient();
