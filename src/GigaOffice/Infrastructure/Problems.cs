@@ -92,7 +92,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
     /// <summary>
     /// The field named by System.Text.Json's refusal of an unmapped member ("The JSON property 'x' could
-    /// not be mapped..."), with the path of the object holding it: "styles[0].colour".
+    /// not be mapped..."), with the path of the object holding it: "styles[0].colour". The exception
+    /// carries the name only in its message; the tests of unknown fields catch a change of wording.
     /// </summary>
     public static string? UnknownField(JsonException json)
     {
