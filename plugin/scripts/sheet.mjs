@@ -1,0 +1,85 @@
+// The functions that run inside the editor through Asc.plugin.callCommand. The editor runs them
+// from their source text: each is self-contained and sees only `Api` and `Asc.scope` (plain JSON).
+
+/** The selection: {sheet, address, values (GetValue2), fills ([r,g,b] or null per cell, small ranges only)}. */
+export function readSelection() {
+  var sheet = Api.GetActiveSheet();
+  var range = Api.GetSelection();
+  var address = range.GetAddress(false, false, 'xlA1', false);
+  var values = range.GetValue2();
+  if (!Array.isArray(values)) values = [[values]];
+  else if (values.length && !Array.isArray(values[0])) values = [values];
+  var maxFillCells = Asc.scope.maxFillCells || 0;
+  var fills = null;
+  var cells = values.length * (values[0] ? values[0].length : 0);
+  var m = /^\$?([A-Z]+)\$?(\d+)/.exec(address.split(':')[0]);
+  if (m && cells > 0 && cells <= maxFillCells) {
+    var col = 0;
+    for (var i = 0; i < m[1].length; i++) col = col * 26 + (m[1].charCodeAt(i) - 64);
+    var row = Number(m[2]);
+    fills = [];
+    for (var r = 0; r < values.length; r++) {
+      var line = [];
+      for (var c = 0; c < values[r].length; c++) {
+        var n = col + c, letters = '';
+        while (n > 0) { letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters; n = Math.floor((n - 1) / 26); }
+        var fill = sheet.GetRange(letters + (row + r)).GetFillColor();
+        if (fill && typeof fill === 'object') {
+          var rgb = fill.GetRGB();
+          line.push([(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255]);
+        } else line.push(null);
+      }
+      fills.push(line);
+    }
+  }
+  return { sheet: sheet.GetName(), address: address, values: values, fills: fills };
+}
+
+/** Current values of Asc.scope.target (to ask before overwriting). */
+export function readTarget() {
+  var values = Api.GetActiveSheet().GetRange(Asc.scope.target).GetValue2();
+  if (!Array.isArray(values)) return [[values]];
+  return values.length && !Array.isArray(values[0]) ? [values] : values;
+}
+
+/** Applies Asc.scope.plan (see plan.mjs buildWritePlan): values, number formats, widths, styles, chart. */
+export function applyPlan() {
+  var plan = Asc.scope.plan;
+  var sheet = Api.GetActiveSheet();
+  var written = { cells: 0, styles: 0, formats: 0, chart: false };
+  if (plan.target && plan.values) {
+    sheet.GetRange(plan.target).SetValue(plan.values.map(function (row) {
+      return row.map(function (v) { return v === null || v === undefined ? '' : v; });
+    }));
+    written.cells = plan.values.length * plan.values[0].length;
+  }
+  plan.formats.forEach(function (f) { sheet.GetRange(f.range).SetNumberFormat(f.format); written.formats++; });
+  plan.widths.forEach(function (w) { sheet.SetColumnWidth(w.col, w.width); });
+  plan.styles.forEach(function (s) {
+    var range = sheet.GetRange(s.range);
+    s.ops.forEach(function (o) {
+      switch (o.op) {
+        case 'fill': range.SetFillColor(Api.CreateColorFromRGB(o.rgb[0], o.rgb[1], o.rgb[2])); break;
+        case 'fontColor': range.SetFontColor(Api.CreateColorFromRGB(o.rgb[0], o.rgb[1], o.rgb[2])); break;
+        case 'bold': range.SetBold(o.value); break;
+        case 'italic': range.SetItalic(o.value); break;
+        case 'fontSize': range.SetFontSize(o.value); break;
+        case 'alignHorizontal': range.SetAlignHorizontal(o.value); break;
+        case 'alignVertical': range.SetAlignVertical(o.value); break;
+        case 'border':
+          ['EdgeLeft', 'EdgeTop', 'EdgeRight', 'EdgeBottom', 'InsideVertical', 'InsideHorizontal'].forEach(function (edge) {
+            range.SetBorders(edge, o.lineStyle, Api.CreateColorFromRGB(0, 0, 0));
+          });
+          break;
+      }
+    });
+    written.styles++;
+  });
+  if (plan.chart) {
+    var c = plan.chart;
+    var chart = sheet.AddChart(c.ref, c.inRows, c.type, 2, c.widthEmu, c.heightEmu, c.fromCol, 0, c.fromRow, 0);
+    if (chart && c.title) chart.SetTitle(c.title, 13, true);
+    written.chart = Boolean(chart);
+  }
+  return written;
+}

@@ -1,0 +1,79 @@
+// Answers the real service cannot be made to give on demand (403, 409 on a finished request, 503 with
+// Retry-After, a 500 with exception text, a request that never finishes), from lib/stub-service.mjs;
+// plus the cancel button. The panel must say in Russian what to do, never show raw errors.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './lib/browser.mjs';
+import { startStatic } from './lib/static.mjs';
+import { startStub } from './lib/stub-service.mjs';
+import { openPanel, SALES } from './lib/panel.mjs';
+
+let browser, site, stub, p;
+
+before(async () => {
+  site = await startStatic();
+  stub = await startStub();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await stub?.close();
+  await site?.close();
+});
+afterEach(async () => {
+  assert.deepEqual(await p.editor(() => window.editor.errors), []);
+  assert.deepEqual(await p.editor(() => window.editor.values('E1:L3').flat().filter((v) => v !== '')), [], 'nothing written');
+  await p.close();
+});
+
+async function runWith(mode, options = {}) {
+  stub.state.mode = mode;
+  p = await openPanel(browser, `${site.origin}/editor.html`, { options: { all: { serviceUrl: stub.url, apiKey: 'gok_test', ...options } } });
+  await p.editor((rows) => { window.editor.setValues('A1', rows); window.editor.select('A1:D3'); }, SALES);
+  await p.run('Проанализируй', 'spreadsheet-analysis');
+}
+
+test('403: access denied names the administrator', async () => {
+  await runWith('403');
+  assert.equal(await p.settled(), 'error');
+  assert.match(await p.text('#error'), /Доступ запрещён.*администратору/s);
+});
+
+test('503: the wait from Retry-After is shown', async () => {
+  await runWith('503');
+  assert.equal(await p.settled(), 'error');
+  assert.match(await p.text('#error'), /временно недоступен.*Сервис перегружен.*через 7 с/s);
+});
+
+test('409: a result that is not ready', async () => {
+  await runWith('409');
+  assert.equal(await p.settled(), 'error');
+  assert.match(await p.text('#error'), /Ответ ещё не готов: повторите через 1 с/);
+});
+
+test('500 with exception text: the text is not shown', async () => {
+  await runWith('500');
+  assert.equal(await p.settled(), 'error');
+  const error = await p.text('#error');
+  assert.match(error, /Ошибка на стороне сервиса \(код 500\)/);
+  assert.doesNotMatch(error, /Exception|stack/);
+});
+
+test('timeout: a request that never finishes ends at the total timeout, polling the status meanwhile', async () => {
+  stub.state.hits.length = 0;
+  await runWith('never', { timeoutSeconds: 2, pollIntervalMs: 200 });
+  await p.panel.locator('#status[data-state="queued"]').waitFor();
+  assert.match(await p.text('#status'), /В очереди · \d+,\d с/);
+  assert.equal(await p.settled(['error'], 10_000), 'error');
+  assert.match(await p.text('#error'), /не ответил за 2 с/);
+  assert.ok(stub.state.hits.filter((h) => h.includes('/status/')).length >= 3, 'status polled');
+  assert.ok(stub.state.hits.some((h) => h.includes('/api/ai/events/')), 'events tried first');
+});
+
+test('cancel: stops waiting and writes nothing', async () => {
+  await runWith('never', { pollIntervalMs: 200 });
+  await p.panel.locator('#cancel').click();
+  assert.equal(await p.settled(['error']), 'error');
+  assert.match(await p.text('#error'), /Запрос отменён/);
+  assert.equal(await p.panel.locator('#cancel').isVisible(), false);
+});
