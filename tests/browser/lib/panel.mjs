@@ -18,13 +18,19 @@ export async function openPanel(browser, pageUrl, { options, theme = 'light', vi
     editor: (fn, arg) => page.evaluate(fn, arg),
     async run(query, category = '') {
       await panel.locator('#query').fill(query);
-      await panel.locator('#category').selectOption(category);
+      if (category) await panel.locator('#category').selectOption(category);
       await panel.locator('#run').click();
     },
     /** Waits until the status is one of the states (done, error, confirm) and returns it. */
     async settled(states = ['done', 'error', 'confirm'], timeout = 30_000) {
       const selector = states.map((s) => `#status[data-state="${s}"]`).join(', ');
-      await panel.locator(selector).waitFor({ timeout });
+      try {
+        await panel.locator(selector).waitFor({ timeout });
+      } catch (e) {
+        const status = await panel.locator('#status').innerText().catch(() => '?');
+        const error = await panel.locator('#error').innerText().catch(() => '?');
+        throw new Error(`panel not in ${states} after ${timeout} ms: status "${status}", error "${error}"`, { cause: e });
+      }
       return panel.locator('#status').getAttribute('data-state');
     },
     text: (id) => panel.locator(id).innerText(),
