@@ -1,4 +1,5 @@
-// Issue 34: the desktop editors run plugins from local files, so requests carry Origin: null.
+// Issue 34: the desktop editors run plugins from local files, so requests carry Origin: null (or file://,
+// as here: chromium with file access, like the editors' embedded browser, sends "file://").
 // The panel opened from file:// works against a service with CORS_ALLOW_NULL_ORIGIN=true.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +26,7 @@ after(async () => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
-test('from a file:// page (Origin: null) the analysis is written into the sheet', async () => {
+test('from a file:// page (Origin: file://) the analysis is written into the sheet', async () => {
   const p = await openPanel(browser, pathToFileURL(join(folder, 'editor.html')).href, { options: { all: { serviceUrl: service.url, apiKey: key } } });
   try {
     assert.equal(await p.panel.locator('body').evaluate(() => location.protocol), 'file:');

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace GigaOffice.Clients;
 
 /// <summary>
-/// The CORS policy per request: the listed origins everywhere, plus <c>Origin: null</c> (plugins the
-/// desktop editors run from local files) on the client API only when CORS_ALLOW_NULL_ORIGIN=true.
+/// The CORS policy per request: the listed origins everywhere, plus <c>Origin: null</c> and <c>file://</c>
+/// (plugins the desktop editors run from local files; Chromium-based shells send either) on the client
+/// API only when CORS_ALLOW_NULL_ORIGIN=true.
 /// Never with credentials: keys travel in headers, so a sandboxed page without a key gains nothing.
 /// </summary>
 public sealed class ClientCorsPolicyProvider(IOptions<CorsOptions> options) : ICorsPolicyProvider
@@ -15,7 +16,7 @@ public sealed class ClientCorsPolicyProvider(IOptions<CorsOptions> options) : IC
     private static readonly string[] ClientApiPrefixes = ["/api/ai", "/api/v1", "/api/prompts", "/v1"];
 
     private readonly CorsPolicy _listed = Build(options.Value.Origins);
-    private readonly CorsPolicy? _withNull = options.Value.AllowNullOrigin ? Build([.. options.Value.Origins, "null"]) : null;
+    private readonly CorsPolicy? _withNull = options.Value.AllowNullOrigin ? Build([.. options.Value.Origins, "null", "file://"]) : null;
 
     public Task<CorsPolicy?> GetPolicyAsync(HttpContext context, string? policyName) =>
         Task.FromResult<CorsPolicy?>(_withNull is not null && IsClientApi(context.Request.Path) ? _withNull : _listed);

@@ -5,11 +5,11 @@ namespace GigaOffice.Tests.Operations;
 /// <summary>Desktop editors run plugins from local files: their requests carry Origin: null (issue 34).</summary>
 public sealed class NullOriginCorsTests
 {
-    private static HttpRequestMessage Preflight(string path, string method = "POST") => new(HttpMethod.Options, path)
+    private static HttpRequestMessage Preflight(string path, string method = "POST", string origin = "null") => new(HttpMethod.Options, path)
     {
         Headers =
         {
-            { "Origin", "null" },
+            { "Origin", origin },
             { "Access-Control-Request-Method", method },
             { "Access-Control-Request-Headers", "authorization,content-type" },
         },
@@ -35,6 +35,18 @@ public sealed class NullOriginCorsTests
         Assert.Equal("null", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("authorization", string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")).ToLowerInvariant());
         Assert.False(response.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
+    [Fact]
+    public async Task With_the_setting_a_file_origin_is_answered_too_and_other_origins_are_not()
+    {
+        await using var app = App(allowNull: true);
+        var file = await app.CreateClient().SendAsync(Preflight("/api/v1/ai/process", origin: "file://"));
+        Assert.Equal("file://", file.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        var other = await app.CreateClient().SendAsync(Preflight("/api/v1/ai/process", origin: "https://evil.example.com"));
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+        var admin = await app.CreateClient().SendAsync(Preflight("/api/admin/keys", origin: "file://"));
+        Assert.False(admin.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
     [Fact]
