@@ -1,6 +1,6 @@
 // Answers the real service cannot be made to give on demand (403, 409 on a finished request, 503 with
-// Retry-After, a 500 with exception text, a request that never finishes), from lib/stub-service.mjs;
-// plus the cancel button. The panel must say in Russian what to do, never show raw errors.
+// Retry-After, a 500 with exception text, a request that never finishes, a progress event stream the
+// service does not offer yet), from lib/stub-service.mjs; plus the cancel button. The panel must say in Russian what to do, never show raw errors.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './lib/browser.mjs';
@@ -22,7 +22,8 @@ after(async () => {
 });
 afterEach(async () => {
   assert.deepEqual(await p.editor(() => window.editor.errors), []);
-  assert.deepEqual(await p.editor(() => window.editor.values('E1:L3').flat().filter((v) => v !== '')), [], 'nothing written');
+  if (stub.state.mode !== 'events')
+    assert.deepEqual(await p.editor(() => window.editor.values('E1:L3').flat().filter((v) => v !== '')), [], 'nothing written');
   await p.close();
 });
 
@@ -76,4 +77,13 @@ test('cancel: stops waiting and writes nothing', async () => {
   assert.equal(await p.settled(['error']), 'error');
   assert.match(await p.text('#error'), /Запрос отменён/);
   assert.equal(await p.panel.locator('#cancel').isVisible(), false);
+});
+
+test('events: when the service streams progress, the panel follows it instead of polling', async () => {
+  stub.state.hits.length = 0;
+  await runWith('events');
+  assert.equal(await p.settled(), 'done', await p.text('#error').catch(() => ''));
+  assert.deepEqual(await p.editor(() => window.editor.values('F1:G2')), [['Товар', 'Итого'], ['Товар A', '=SUM(B2:D2)']]);
+  assert.equal(stub.state.hits.filter((h) => h.includes('/status/')).length, 0, 'no status polls');
+  assert.ok(await p.panel.locator('#status').getAttribute('data-completed-at'));
 });
