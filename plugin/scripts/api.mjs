@@ -11,6 +11,22 @@ export class ServiceFailure extends Error {
   }
 }
 
+// AbortSignal.timeout/any are missing in the older Chromium of some desktop editors: built by hand.
+function timeoutSignal(ms) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  controller.signal.clear = () => clearTimeout(timer);
+  return controller.signal;
+}
+function anySignal(signals) {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) { controller.abort(); break; }
+    s.addEventListener('abort', () => controller.abort(), { once: true });
+  }
+  return controller.signal;
+}
+
 const sleep = (ms, signal) => new Promise((resolve, reject) => {
   if (signal?.aborted) return reject(new ServiceFailure({ kind: 'cancelled' }));
   const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
@@ -33,9 +49,9 @@ export class ServiceClient {
   }
 
   /** One call: JSON back, or a ServiceFailure (http with status/Retry-After/problem, network, timeout, cancelled). */
-  async call(path, { method = 'GET', body, signal, accept } = {}) {
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  async call(path, { method = 'GET', body, signal } = {}) {
+    const timeout = timeoutSignal(this.requestTimeoutMs);
+    const combined = signal ? anySignal([signal, timeout]) : timeout;
     let response;
     try {
       response = await this.fetch(this.url + path, {
@@ -46,11 +62,12 @@ export class ServiceClient {
         cache: 'no-store',
       });
     } catch (error) {
+      timeout.clear();
       if (signal?.aborted) throw new ServiceFailure({ kind: 'cancelled' });
       if (timeout.aborted) throw new ServiceFailure({ kind: 'timeout', seconds: this.requestTimeoutMs / 1000 });
       throw new ServiceFailure({ kind: 'network', url: this.url, cause: String(error) });
     }
-    if (accept === 'response' && response.ok) return response;
+    timeout.clear();
     const text = await response.text().catch(() => '');
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch { /* not JSON: an nginx page, say */ }
@@ -87,8 +104,8 @@ export class ServiceClient {
    * totalTimeoutMs bounds the whole wait.
    */
   async waitFinished(id, { signal, onProgress = () => {}, totalTimeoutMs = 180_000, useEvents = true } = {}) {
-    const total = AbortSignal.timeout(totalTimeoutMs);
-    const combined = signal ? AbortSignal.any([signal, total]) : total;
+    const total = timeoutSignal(totalTimeoutMs);
+    const combined = signal ? anySignal([signal, total]) : total;
     const fail = (e) => {
       if (signal?.aborted) throw new ServiceFailure({ kind: 'cancelled' });
       if (total.aborted) throw new ServiceFailure({ kind: 'timeout', seconds: totalTimeoutMs / 1000 });
@@ -102,6 +119,8 @@ export class ServiceClient {
       return await this.poll(id, combined, onProgress);
     } catch (e) {
       return fail(e);
+    } finally {
+      total.clear();
     }
   }
 

@@ -23,6 +23,16 @@ export function hasHeader(rows) {
   return rows.length > 1 && rows[0].some((v) => typeof v === 'string' && v.trim() !== '');
 }
 
+/** Drops empty rows and columns at the end of the selection (a generous selection sends only its data). */
+export function trimEmpty(rows, range) {
+  let height = rows.length;
+  while (height > 0 && rows[height - 1].every(isEmpty)) height--;
+  let width = Math.max(0, ...rows.slice(0, height).map((r) => r.length));
+  while (width > 0 && rows.slice(0, height).every((r) => isEmpty(r[width - 1]))) width--;
+  const trimmed = rows.slice(0, height).map((r) => Array.from({ length: width }, (_, i) => r[i] ?? null));
+  return { rows: height && width ? trimmed : [], range: range && height && width ? rangeAt(range, height, width) : range };
+}
+
 /**
  * The structured request (POST /api/v1/ai/process) from what the reader took from the sheet:
  * selection = {sheet, address, values: 2-D, fills: 2-D of [r,g,b] or null (optional)}.
@@ -30,12 +40,12 @@ export function hasHeader(rows) {
 export function buildRequest({ query, category, selection }) {
   const body = { query_text: query };
   if (category) body.category = category;
-  const range = selection && parseRange(selection.address);
-  const rows = (selection?.values ?? []).map((row) => row.map(cellValue));
-  const blank = rows.every((row) => row.every(isEmpty));
+  const selected = selection && parseRange(selection.address);
+  const { rows, range } = trimEmpty((selection?.values ?? []).map((row) => row.map(cellValue)), selected);
+  const blank = rows.length === 0;
   if (!range || blank) {
     // Nothing selected worth sending: generation and assistance still work; the answer goes to the selected cell.
-    if (range) body.worksheet = { name: selection.sheet ?? null, range: formatRange(rangeAt(range, 1, 1)) };
+    if (selected) body.worksheet = { name: selection.sheet ?? null, range: formatRange(rangeAt(selected, 1, 1)) };
     return body;
   }
   body.worksheet = { name: selection.sheet ?? null, range: formatRange(range) };

@@ -6,6 +6,11 @@ export function readSelection() {
   var sheet = Api.GetActiveSheet();
   var range = Api.GetSelection();
   var address = range.GetAddress(false, false, 'xlA1', false);
+  // Whole columns or rows ("A:D", "1:3"): read the used part of the sheet, not a million empty cells.
+  if (!/[A-Z]\$?\d/.test(address) || !/\d$/.test(address)) {
+    range = sheet.GetUsedRange();
+    address = range.GetAddress(false, false, 'xlA1', false);
+  }
   var values = range.GetValue2();
   if (!Array.isArray(values)) values = [[values]];
   else if (values.length && !Array.isArray(values[0])) values = [values];

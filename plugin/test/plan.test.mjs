@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRequest, buildWritePlan, overwrites, writesSomething, cellValue } from '../scripts/plan.mjs';
+import { buildRequest, buildWritePlan, overwrites, writesSomething, cellValue, trimEmpty } from '../scripts/plan.mjs';
 
 test('the selection becomes the structured request: header, typed rows, fills as styles', () => {
   const body = buildRequest({
@@ -65,4 +65,12 @@ test('overwrites lists non-empty target cells with old and new values', () => {
   assert.deepEqual(cells, [{ cell: 'F1', old: 'было', new: 'Изменение, %' }, { cell: 'E3', old: '0', new: '88.33' }]);
   assert.equal(overwrites(plan, [['', ''], ['', ''], ['', '']]).total, 0);
   assert.equal(overwrites(plan, [['a', 'b'], ['c', 'd'], ['e', 'f']], 3).cells.length, 3);
+});
+
+test('empty rows and columns at the end of the selection are not sent', () => {
+  const body = buildRequest({ query: 'q', selection: { sheet: 'S', address: 'B2:E5', values: [['Товар', 'Сумма', '', ''], ['A', 1, '', ''], ['', '', '', ''], ['', '', '', '']] } });
+  assert.equal(body.worksheet.range, 'B2:C3');
+  assert.deepEqual(body.data, { header: { values: ['Товар', 'Сумма'] }, rows: [{ values: ['A', 1] }] });
+  assert.deepEqual(trimEmpty([['', 'x'], ['', '']], null).rows, [['', 'x']]);
+  assert.deepEqual(trimEmpty([[null]], null), { rows: [], range: null });
 });

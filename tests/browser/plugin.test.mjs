@@ -83,6 +83,14 @@ test('analysis: the table answer is written right of the selection (settings fro
   await p.panel.locator('#feedback-status', { hasText: 'Спасибо' }).waitFor();
 });
 
+test('a whole-column selection sends the used cells only', async () => {
+  const p = await open();
+  await p.editor((rows) => { window.editor.setValues('A1', rows); window.editor.select('A:D'); }, SALES);
+  await p.run('Проанализируй продажи по товарам', 'spreadsheet-analysis');
+  assert.equal(await p.settled(), 'done', await p.text('#error').catch(() => ''));
+  assert.deepEqual((await p.editor(() => window.editor.values('F2:H2')))[0], ['Товар A', 330, 110]);
+});
+
 test('formatting: styles and number formats only, the values stay', async () => {
   const p = await open();
   await p.editor((rows) => { window.editor.setValues('A1', rows); window.editor.select('A1:D3'); }, SALES);

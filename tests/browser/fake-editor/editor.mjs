@@ -97,10 +97,21 @@ function range(ref) {
   });
 }
 
+/** A selection of whole columns or rows: its address is all a plugin should read from it. */
+function wholeLines(ref) {
+  const refuse = (name) => () => { throw new Error(`${name} on ${ref} would read over a million cells; read GetUsedRange() instead`); };
+  return strict('ApiRange', { GetClassType: () => 'range', GetAddress: () => ref, GetValue2: refuse('GetValue2'), SetValue: refuse('SetValue') });
+}
+
 const worksheet = strict('ApiWorksheet', {
   GetClassType: () => 'worksheet',
   GetName: () => sheet.name,
   GetRange: (ref) => range(ref),
+  GetUsedRange: () => {
+    const used = [...sheet.cells.entries()].filter(([, c]) => c.value !== '').map(([a]) => parse(a));
+    if (used.length === 0) return range('A1');
+    return range(`${letters(Math.min(...used.map((u) => u.c1)))}${Math.min(...used.map((u) => u.r1))}:${letters(Math.max(...used.map((u) => u.c1)))}${Math.max(...used.map((u) => u.r1))}`);
+  },
   SetColumnWidth: (col, width) => { if (!Number.isInteger(col) || col < 0) throw new Error('SetColumnWidth: column index'); sheet.widths.set(col, width); },
   AddChart: (dataRange, inRows, type, styleIndex, extX, extY, fromCol, colOffset, fromRow, rowOffset) => {
     // "formed specifically and including the sheet name": 'Sheet'!$A$1:$D$3
@@ -117,7 +128,7 @@ const worksheet = strict('ApiWorksheet', {
 
 const Api = strict('Api', {
   GetActiveSheet: () => worksheet,
-  GetSelection: () => range(sheet.selection),
+  GetSelection: () => (/^\$?[A-Z]+:\$?[A-Z]+$|^\$?\d+:\$?\d+$/.test(sheet.selection) ? wholeLines(sheet.selection) : range(sheet.selection)),
   CreateColorFromRGB: color,
 });
 
@@ -160,7 +171,7 @@ window.editor = {
   errors,
   /** rows of values from the top-left cell. */
   setValues(topLeft, rows) { const { c1, r1 } = parse(topLeft); rows.forEach((row, r) => row.forEach((v, c) => { cell(letters(c1 + c) + (r1 + r)).value = v; })); render(); },
-  select(ref) { parse(ref); sheet.selection = ref; },
+  select(ref) { sheet.selection = ref; },
   cell(address) { return JSON.parse(JSON.stringify(cell(address))); },
   values(ref) { const { c1, r1, c2, r2 } = parse(ref); return Array.from({ length: r2 - r1 + 1 }, (_, r) => Array.from({ length: c2 - c1 + 1 }, (_, c) => cell(letters(c1 + c) + (r1 + r)).value)); },
   fill(ref, rgb) { range(ref).SetFillColor(color(...rgb)); },
