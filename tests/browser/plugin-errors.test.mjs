@@ -87,3 +87,26 @@ test('events: when the service streams progress, the panel follows it instead of
   assert.equal(stub.state.hits.filter((h) => h.includes('/status/')).length, 0, 'no status polls');
   assert.ok(await p.panel.locator('#status').getAttribute('data-completed-at'));
 });
+
+test('the in-memory editor fails loudly: undocumented methods, plugin closures, misfit writes', async () => {
+  stub.state.mode = 'ok';
+  p = await openPanel(browser, `${site.origin}/editor.html`, { options: { all: { serviceUrl: stub.url, apiKey: 'gok_test' } } });
+  const frame = p.page.frames().find((f) => f.url().includes('/gigaoffice/'));
+  const results = await frame.evaluate(async () => {
+    const call = (fn, scope) => new Promise((resolve) => { window.Asc.scope = scope; window.Asc.plugin.callCommand(fn, false, true, resolve); });
+    const secret = 'plugin variable';
+    return [
+      await call(function () { return Api.GetActiveSheet().GetRange('A1').GetValue2() === '' ? Asc.scope.x : null; }, { x: 42 }),
+      await call(function () { return Api.GetActiveSheet().GetRange('A1').SetCellValueFast('x'); }, {}),
+      await call(function () { return secret; }, {}),
+      await call(function () { return Api.GetActiveSheet().GetRange('A1').SetValue([[1, 2]]); }, {}),
+    ];
+  });
+  assert.equal(results[0], 42, 'documented calls work and Asc.scope crosses over');
+  assert.ok(results.slice(1).every((r) => r == null), 'failed commands return nothing');
+  const errors = await p.editor(() => window.editor.errors.splice(0));
+  assert.equal(errors.length, 3);
+  assert.match(errors[0], /Undocumented API: ApiRange\.SetCellValueFast/);
+  assert.match(errors[1], /secret is not defined/);
+  assert.match(errors[2], /SetValue: 1 rows do not fit A1/);
+});
