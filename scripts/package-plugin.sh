@@ -11,7 +11,7 @@ mkdir -p "$(dirname "$out")"
 rm -f "$out"
 node -e 'JSON.parse(require("fs").readFileSync("plugin/config.json", "utf8"))' # a broken config.json is not packaged
 cd plugin
-files=$(find . -type f -not -path './test/*' -not -name '*.test.mjs' -not -name '.*' | sed 's|^\./||' | sort)
+files=$(find . -type f -not -path './test/*' -not -name '*.test.mjs' -not -name 'package.json' -not -name '.*' | sed 's|^\./||' | sort)
 if command -v zip >/dev/null; then
   zip -q -X "$out" $files
 else

@@ -2,7 +2,7 @@
 // answers, failures as {kind, ...}.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServiceClient } from '../scripts/api.mjs';
+import { ServiceClient } from '../scripts/api.js';
 
 /** fetch that answers from a list of [pathPrefix, () => Response] rules, recording the calls. */
 function scripted(rules) {

@@ -29,6 +29,8 @@ test('index.html: the SDK from ../v1, the stable element ids administrators auto
   for (const id of ['query', 'category', 'run', 'status', 'answer', 'error', 'confirm-insert', 'service-url', 'api-key', 'save-settings'])
     assert.match(html, new RegExp(`id="${id}"`), id);
   assert.match(html, /<select id="category"><option value="">/);
+  // .js, not .mjs: web servers without an .mjs MIME type would break module loading.
+  assert.match(html, /<script type="module" src="scripts\/main\.js"><\/script>/);
 });
 
 test('scripts/package-plugin.sh builds a .plugin zip with config.json at its root and no tests', () => {
@@ -37,8 +39,8 @@ test('scripts/package-plugin.sh builds a .plugin zip with config.json at its roo
     const out = join(dir, 'gigaoffice.plugin');
     execFileSync('bash', [join(root, '..', 'scripts/package-plugin.sh'), out]);
     const listing = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', out], { encoding: 'utf8' }).split('\n');
-    for (const f of ['config.json', 'index.html', 'scripts/main.mjs', 'translations/ru-RU.json', 'resources/light/icon.png']) assert.ok(listing.includes(f), f);
-    assert.equal(listing.filter((f) => f.startsWith('test/')).length, 0);
+    for (const f of ['config.json', 'index.html', 'scripts/main.js', 'translations/ru-RU.json', 'resources/light/icon.png']) assert.ok(listing.includes(f), f);
+    assert.equal(listing.filter((f) => f.startsWith('test/') || f === 'package.json').length, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

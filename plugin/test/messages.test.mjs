@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorMessage, formatWait, parseRetryAfter } from '../scripts/messages.mjs';
+import { errorMessage, formatWait, parseRetryAfter } from '../scripts/messages.js';
 
 test('waits read as Russian durations; Retry-After as seconds or a date', () => {
   assert.equal(formatWait(45), '45 с');

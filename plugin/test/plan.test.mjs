@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRequest, buildWritePlan, overwrites, writesSomething, cellValue, trimEmpty } from '../scripts/plan.mjs';
+import { buildRequest, buildWritePlan, overwrites, writesSomething, cellValue, trimEmpty } from '../scripts/plan.js';
 
 test('the selection becomes the structured request: header, typed rows, fills as styles', () => {
   const body = buildRequest({

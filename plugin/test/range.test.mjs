@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { columnNumber, columnLetters, parseRange, formatRange, rangeAt, columnOf, absoluteRef, rangeSize } from '../scripts/range.mjs';
+import { columnNumber, columnLetters, parseRange, formatRange, rangeAt, columnOf, absoluteRef, rangeSize } from '../scripts/range.js';
 
 test('column letters and numbers round-trip, past Z and ZZ', () => {
   for (const [n, s] of [[1, 'A'], [26, 'Z'], [27, 'AA'], [52, 'AZ'], [702, 'ZZ'], [703, 'AAA'], [16384, 'XFD']]) {

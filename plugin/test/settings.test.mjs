@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveSettings, normalizeServiceUrl, validateForm } from '../scripts/settings.mjs';
-import { createSseParser } from '../scripts/events.mjs';
+import { resolveSettings, normalizeServiceUrl, validateForm } from '../scripts/settings.js';
+import { createSseParser } from '../scripts/events.js';
 
 const guid = 'asc.{71C27D33-5AE5-44A7-B223-1D9DAB55A44F}';
 

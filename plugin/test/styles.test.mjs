@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hexToRgb, rgbToHex, styleOperations } from '../scripts/styles.mjs';
-import { editorNumberFormat } from '../scripts/formats.mjs';
+import { hexToRgb, rgbToHex, styleOperations } from '../scripts/styles.js';
+import { editorNumberFormat } from '../scripts/formats.js';
 
 test('colours: #RRGGBB, short and without #; not colours give null', () => {
   assert.deepEqual(hexToRgb('#C6EFCE'), [198, 239, 206]);

@@ -1,8 +1,8 @@
 // From the selection to the request, and from the answer document to a write plan: plain JSON that
 // the sheet writer applies inside callCommand. Pure.
-import { parseRange, formatRange, rangeAt, rangeSize, columnOf, absoluteRef } from './range.mjs';
-import { styleOperations, rgbToHex } from './styles.mjs';
-import { editorNumberFormat } from './formats.mjs';
+import { parseRange, formatRange, rangeAt, rangeSize, columnOf, absoluteRef } from './range.js';
+import { styleOperations, rgbToHex } from './styles.js';
+import { editorNumberFormat } from './formats.js';
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 

@@ -1,12 +1,12 @@
 // The panel: settings, categories and presets, "Выполнить" (read -> send -> follow -> confirm -> write),
-// feedback. Editor access goes through editor.mjs; the service through api.mjs.
-import { ServiceClient, ServiceFailure } from './api.mjs';
-import { buildRequest, buildWritePlan, overwrites, writesSomething } from './plan.mjs';
-import { errorMessage } from './messages.mjs';
-import { resolveSettings, validateForm, STORAGE_KEY } from './settings.mjs';
-import { readSelection, readTarget, applyPlan } from './sheet.mjs';
-import { callCommand, pluginInfo } from './editor.mjs';
-import { $, show, setError, setStatus, showAnswer, askOverwrite, applyTheme, plural } from './ui.mjs';
+// feedback. Editor access goes through editor.js; the service through api.js.
+import { ServiceClient, ServiceFailure } from './api.js';
+import { buildRequest, buildWritePlan, overwrites, writesSomething } from './plan.js';
+import { errorMessage } from './messages.js';
+import { resolveSettings, validateForm, STORAGE_KEY } from './settings.js';
+import { readSelection, readTarget, applyPlan } from './sheet.js';
+import { callCommand, pluginInfo } from './editor.js';
+import { $, show, setError, setStatus, showAnswer, askOverwrite, applyTheme, plural } from './ui.js';
 
 const state = { settings: { url: null, key: '', managed: false }, tuning: {}, running: null, lastRequestId: null, rating: 0 };
 

@@ -47,7 +47,7 @@ export function readTarget() {
   return values.length && !Array.isArray(values[0]) ? [values] : values;
 }
 
-/** Applies Asc.scope.plan (see plan.mjs buildWritePlan): values, number formats, widths, styles, chart. */
+/** Applies Asc.scope.plan (see plan.js buildWritePlan): values, number formats, widths, styles, chart. */
 export function applyPlan() {
   var plan = Asc.scope.plan;
   var sheet = Api.GetActiveSheet();

@@ -1,8 +1,8 @@
 // The service's client API: submit, follow progress (events when offered, else status polling
 // honouring Retry-After), result, categories, presets, feedback. Failures become {kind, ...} objects
-// that messages.mjs turns into Russian text.
-import { parseRetryAfter } from './messages.mjs';
-import { readEvents } from './events.mjs';
+// that messages.js turns into Russian text.
+import { parseRetryAfter } from './messages.js';
+import { readEvents } from './events.js';
 
 export class ServiceFailure extends Error {
   constructor(failure) {
