@@ -18,3 +18,10 @@ function convert(code) {
   if (!s.includes('.')) s = s.replace(/([#0]),([0#]{1,2}(?![0#]))/g, '$1.$2');
   return s;
 }
+
+/** Whether a format code shows a date or time (then the cell's text, not its serial number, goes to the model). */
+export function isDateFormat(format) {
+  if (typeof format !== 'string' || !format || /^general$/i.test(format)) return false;
+  const code = format.replace(/"[^"]*"|\\.|\[[^\]]*\]/g, '');
+  return /[dyhs]|m{1,4}/i.test(code) && !/^[#0.,%\s]*$/.test(code);
+}

@@ -2,7 +2,7 @@
 // the sheet writer applies inside callCommand. Pure.
 import { parseRange, formatRange, rangeAt, rangeSize, columnOf, absoluteRef } from './range.js';
 import { styleOperations, rgbToHex } from './styles.js';
-import { editorNumberFormat } from './formats.js';
+import { editorNumberFormat, isDateFormat } from './formats.js';
 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
@@ -41,7 +41,10 @@ export function buildRequest({ query, category, selection }) {
   const body = { query_text: query };
   if (category) body.category = category;
   const selected = selection && parseRange(selection.address);
-  const { rows, range } = trimEmpty((selection?.values ?? []).map((row) => row.map(cellValue)), selected);
+  // A date cell goes as its text: its value is a serial number that means nothing to the model.
+  const shown = (selection?.values ?? []).map((row, r) => row.map((v, c) =>
+    (isDateFormat(selection.formats?.[r]?.[c]) && selection.texts?.[r]?.[c] ? String(selection.texts[r][c]) : cellValue(v))));
+  const { rows, range } = trimEmpty(shown, selected);
   const blank = rows.length === 0;
   if (!range || blank) {
     // Nothing selected worth sending: generation and assistance still work; the answer goes to the selected cell.

@@ -1,7 +1,10 @@
 // The functions that run inside the editor through Asc.plugin.callCommand. The editor runs them
 // from their source text: each is self-contained and sees only `Api` and `Asc.scope` (plain JSON).
 
-/** The selection: {sheet, address, values (GetValue2), fills ([r,g,b] or null per cell, small ranges only)}. */
+/**
+ * The selection: {sheet, address, values (GetValue2), and for small ranges fills ([r,g,b] or null),
+ * formats (GetNumberFormat) and texts (GetText, only when a cell shows a date or time)}.
+ */
 export function readSelection() {
   var sheet = Api.GetActiveSheet();
   var range = Api.GetSelection();
@@ -16,6 +19,8 @@ export function readSelection() {
   else if (values.length && !Array.isArray(values[0])) values = [values];
   var maxFillCells = Asc.scope.maxFillCells || 0;
   var fills = null;
+  var formats = null;
+  var texts = null;
   var cells = values.length * (values[0] ? values[0].length : 0);
   var m = /^\$?([A-Z]+)\$?(\d+)/.exec(address.split(':')[0]);
   if (m && cells > 0 && cells <= maxFillCells) {
@@ -23,21 +28,33 @@ export function readSelection() {
     for (var i = 0; i < m[1].length; i++) col = col * 26 + (m[1].charCodeAt(i) - 64);
     var row = Number(m[2]);
     fills = [];
+    formats = [];
     for (var r = 0; r < values.length; r++) {
       var line = [];
+      var formatLine = [];
       for (var c = 0; c < values[r].length; c++) {
         var n = col + c, letters = '';
         while (n > 0) { letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters; n = Math.floor((n - 1) / 26); }
-        var fill = sheet.GetRange(letters + (row + r)).GetFillColor();
+        var one = sheet.GetRange(letters + (row + r));
+        formatLine.push(one.GetNumberFormat());
+        var fill = one.GetFillColor();
         if (fill && typeof fill === 'object') {
           var rgb = fill.GetRGB();
           line.push([(rgb >> 16) & 255, (rgb >> 8) & 255, rgb & 255]);
         } else line.push(null);
       }
       fills.push(line);
+      formats.push(formatLine);
+    }
+    // Dates and times: their text as shown ("07.12.2026"), since GetValue2 gives serial numbers.
+    var hasDate = formats.some(function (l) { return l.some(function (f) { return /[dyh]|m{1,4}/i.test(String(f).replace(/"[^"]*"|\[[^\]]*\]/g, '')) && !/^general$/i.test(f); }); });
+    if (hasDate) {
+      texts = range.GetText();
+      if (!Array.isArray(texts)) texts = [[texts]];
+      else if (texts.length && !Array.isArray(texts[0])) texts = [texts];
     }
   }
-  return { sheet: sheet.GetName(), address: address, values: values, fills: fills };
+  return { sheet: sheet.GetName(), address: address, values: values, fills: fills, formats: formats, texts: texts };
 }
 
 /** Current values of Asc.scope.target (to ask before overwriting). */

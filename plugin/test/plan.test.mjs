@@ -74,3 +74,11 @@ test('empty rows and columns at the end of the selection are not sent', () => {
   assert.deepEqual(trimEmpty([['', 'x'], ['', '']], null).rows, [['', 'x']]);
   assert.deepEqual(trimEmpty([[null]], null), { rows: [], range: null });
 });
+
+test('cells shown as dates go as their text, other formatted numbers as numbers', () => {
+  const body = buildRequest({ query: 'q', selection: { sheet: 'S', address: 'A1:C2',
+    values: [['Дата', 'Доля', 'Сумма'], ['46363', '0.25', '1500']],
+    formats: [['General', 'General', 'General'], ['dd.mm.yyyy', '0%', '#,##0']],
+    texts: [['Дата', 'Доля', 'Сумма'], ['07.12.2026', '25%', '1,500']] } });
+  assert.deepEqual(body.data.rows, [{ values: ['07.12.2026', 0.25, 1500] }]);
+});

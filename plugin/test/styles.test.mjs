@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hexToRgb, rgbToHex, styleOperations } from '../scripts/styles.js';
-import { editorNumberFormat } from '../scripts/formats.js';
+import { editorNumberFormat, isDateFormat } from '../scripts/formats.js';
 
 test('colours: #RRGGBB, short and without #; not colours give null', () => {
   assert.deepEqual(hexToRgb('#C6EFCE'), [198, 239, 206]);
@@ -40,4 +40,9 @@ test('number formats: Russian separators and date letters become the editor form
   assert.equal(editorNumberFormat('0 "шт, кг"'), '0 "шт, кг"');
   assert.equal(editorNumberFormat(''), null);
   assert.equal(editorNumberFormat(5), null);
+});
+
+test('date and time formats are told from number formats', () => {
+  for (const f of ['dd.mm.yyyy', 'd/m/yy', 'hh:mm', '[$-419]d mmmm yyyy', 'mmm-yy']) assert.equal(isDateFormat(f), true, f);
+  for (const f of ['General', '#,##0.00', '0%', '0.0 "дней"', '', null, '# ##0 "м"']) assert.equal(isDateFormat(f), false, String(f));
 });

@@ -83,6 +83,20 @@ test('analysis: the table answer is written right of the selection (settings fro
   await p.panel.locator('#feedback-status', { hasText: 'Спасибо' }).waitFor();
 });
 
+test('dates go to the service as shown, not as serial numbers', async () => {
+  const p = await open();
+  await p.editor(() => {
+    window.editor.setValues('A1', [['Дата', 'Сумма'], [46363, 100], [46364, 120]]);
+    window.editor.sheet.cells.get('A2').numberFormat = 'dd.mm.yyyy';
+    window.editor.sheet.cells.get('A3').numberFormat = 'dd.mm.yyyy';
+    window.editor.select('A1:B3');
+  });
+  await p.run('Отсортируй по сумме по убыванию', 'spreadsheet-transformation');
+  assert.equal(await p.settled(), 'done', await p.text('#error').catch(() => ''));
+  const written = (await p.editor(() => window.editor.values('D1:E3'))).flat();
+  assert.ok(written.includes('08.12.2026') && written.includes('07.12.2026'), JSON.stringify(written));
+});
+
 test('a whole-column selection sends the used cells only', async () => {
   const p = await open();
   await p.editor((rows) => { window.editor.setValues('A1', rows); window.editor.select('A:D'); }, SALES);

@@ -74,6 +74,13 @@ function range(ref) {
       return true;
     },
     GetNumberFormat: () => cell(letters(c1) + r1).numberFormat,
+    // The shown text; this editor formats only what the tests need: dates as dd.mm.yyyy from serial numbers.
+    GetText: () => {
+      const text = (x) => (/d/i.test(x.numberFormat) && typeof x.value === 'number'
+        ? new Date(Date.UTC(1899, 11, 30) + x.value * 86400000).toISOString().slice(0, 10).split('-').reverse().join('.')
+        : display(x.value));
+      return single ? text(cell(letters(c1) + r1)) : grid(text);
+    },
     SetNumberFormat: (f) => { if (typeof f !== 'string' || !f) throw new Error('SetNumberFormat: expected a format code'); each((x) => { x.numberFormat = f; }); },
     GetFillColor: () => { const f = cell(letters(c1) + r1).fill; return f ? color(...f) : 'No Fill'; },
     SetFillColor: (c) => { const rgb = rgbOf(c); each((x) => { x.fill = rgb; }); },
