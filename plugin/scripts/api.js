@@ -34,6 +34,9 @@ const sleep = (ms, signal) => new Promise((resolve, reject) => {
   signal?.addEventListener('abort', onAbort, { once: true });
 });
 
+// Services known to answer 404/405 for the event stream: poll at once next time (until the panel reloads).
+const withoutEvents = new Set();
+
 export class ServiceClient {
   /** options: pollMs (status polling interval), requestTimeoutMs (one HTTP call), fetch (for tests). */
   constructor({ url, key, pollMs = 250, requestTimeoutMs = 20_000, fetch = globalThis.fetch.bind(globalThis) }) {
@@ -126,6 +129,7 @@ export class ServiceClient {
 
   /** The final status from the event stream, or null when the service has no events (then poll). */
   async followEvents(id, signal, onProgress) {
+    if (withoutEvents.has(this.url)) return null;
     let response;
     try {
       response = await this.fetch(`${this.url}/api/ai/events/${encodeURIComponent(id)}`, {
@@ -135,6 +139,7 @@ export class ServiceClient {
       if (signal.aborted) throw new ServiceFailure({ kind: 'cancelled' });
       return null;
     }
+    if (response.status === 404 || response.status === 405) withoutEvents.add(this.url);
     if (!response.ok || !(response.headers.get('Content-Type') ?? '').includes('text/event-stream')) {
       response.body?.cancel().catch(() => {});
       return null;

@@ -36,6 +36,12 @@ test('without an event stream the client polls the status; a 503 with Retry-Afte
   assert.deepEqual(seen, ['queued', 'processing', 'completed']);
   assert.equal(calls[0], 'GET /api/ai/events/r1 Bearer gok_k');
   assert.equal(calls.filter((c) => c.includes('/status/')).length, 4);
+
+  // The service has no event stream: the next wait polls at once.
+  answers.push(() => json(200, { status: 'completed' }));
+  calls.length = 0;
+  await client.waitFinished('r2');
+  assert.deepEqual(calls, ['GET /api/v1/ai/status/r2 Bearer gok_k']);
 });
 
 test('failures: HTTP with status, Retry-After and problem; network; total timeout', async () => {
