@@ -5,7 +5,12 @@ export async function signIn(page, url, key) {
   await page.goto(`${url}/admin/`);
   await page.waitForSelector('#admin-key');
   await page.fill('#admin-key', key);
-  await Promise.all([page.waitForURL(/\/admin\/(\?.*)?$/), page.click('#sign-in')]);
+  // The form posts to the server, which answers with a redirect back to the console.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/admin/api/session') && r.request().method() === 'POST'),
+    page.click('#sign-in'),
+  ]);
+  await page.waitForLoadState('load');
   await page.waitForSelector('#nav:not([hidden]), #sign-in-error:not([hidden])');
 }
 
