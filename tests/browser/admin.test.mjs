@@ -1,7 +1,6 @@
 // The admin console at /admin in Debian's chromium against the real service (client keys required).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startService, repoRoot } from './lib/service.mjs';
 import { launchBrowser } from './lib/browser.mjs';
@@ -226,4 +225,3 @@ test('repeated wrong keys are throttled, even when the right key follows', async
   await context.close();
 });
 
-mkdirSync(join(repoRoot, 'docs'), { recursive: true });
