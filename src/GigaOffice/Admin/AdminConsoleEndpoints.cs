@@ -48,7 +48,8 @@ public static class AdminConsoleEndpoints
         var files = Directory.Exists(folder) ? new PhysicalFileProvider(folder) : null;
         // The pages are static and hold no data: every figure comes from the admin API behind the session.
         var pages = app.MapGroup("/admin").WithTags("Администрирование: консоль").PublicEndpoint().ExcludeFromDescription();
-        pages.MapGet("/", (HttpContext http) => ServeFile(http, files, "index.html"));
+        // The pages use relative paths (css/, js/), so /admin must become /admin/.
+        pages.MapGet("/", (HttpContext http) => http.Request.Path.Value!.EndsWith('/') ? ServeFile(http, files, "index.html") : TypedResults.Redirect("/admin/"));
         pages.MapGet("/{**path}", (HttpContext http, string path) => ServeFile(http, files, path));
         return app;
     }

@@ -207,6 +207,8 @@ public sealed class AdminSignInTests
         Assert.Contains("id=\"admin-key\"", html);
         Assert.DoesNotContain(Key, html);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/admin/js/main.js")).StatusCode);
+        var bare = await app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).GetAsync("/admin");
+        Assert.Equal("/admin/", bare.Headers.Location?.OriginalString);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/admin/..%2FGigaOffice.dll")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/admin/dashboard")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/admin/api/session")).StatusCode);
