@@ -50,7 +50,7 @@ public static class ServiceSetup
 
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
-        services.AddSingleton<KeywordClassifier>();
+        services.AddSingleton<OfflineClassifier>();
         services.AddSingleton<RequestClassifier>();
         services.AddScoped<RequestIntake>();
 

@@ -35,7 +35,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
         }
         else
         {
-            // The request is queued anyway: when the quota is spent, keywords classify instead of refusing it.
+            // The request is queued anyway: when the quota is spent, the offline classifier decides instead of refusing it.
             var outcome = await classifier.ClassifyAsync(snapshot, input.QueryText, input.InputRange, input.InputData, fallBackWhenBusy: true, cancellationToken);
             classification = outcome.Classification!;
             classificationTokens = outcome.Tokens;
@@ -50,7 +50,8 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             InputRange = input.InputRange?.Trim().ToUpperInvariant(),
             Category = category.Name,
             CategoryClassified = classification is not null,
-            ClassifiedBy = classification?.Source,
+            ClassifiedBy = classification?.Source ?? ClassificationSource.Client,
+            ClassificationConfidence = classification?.Confidence,
             ClassificationTokens = classificationTokens,
             // Only the model's own verdict about table parts is kept; otherwise the category's default applies.
             TableInfoJson = classification is { Source: ClassificationSource.Model }
