@@ -51,6 +51,7 @@ public static class ServiceSetup
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
         services.AddSingleton<OfflineClassifier>();
+        services.AddHostedService<OfflineClassifierWarmUp>();
         services.AddSingleton<RequestClassifier>();
         services.AddScoped<RequestIntake>();
 

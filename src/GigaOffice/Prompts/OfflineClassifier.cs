@@ -90,3 +90,14 @@ public sealed class OfflineClassifier(PromptResources resources)
         }
     }
 }
+
+/// <summary>Trains the offline classifier as the service starts, so that the first request does not wait for it.</summary>
+public sealed class OfflineClassifierWarmUp(OfflineClassifier classifier, ILogger<OfflineClassifierWarmUp> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await Task.Run(classifier.Warm, stoppingToken);
+        logger.LogInformation("Offline classifier trained in {Milliseconds} ms", (int)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}

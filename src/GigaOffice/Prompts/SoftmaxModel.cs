@@ -68,16 +68,13 @@ public sealed class SoftmaxModel
             foreach (var index in order)
             {
                 var example = examples[index];
-                var probabilities = Softmax(Logits(weights, bias, example.Features));
-                for (var c = 0; c < classCount; c++)
+                var gradient = Softmax(Logits(weights, bias, example.Features));
+                gradient[example.Label] -= 1;
+                for (var c = 0; c < classCount; c++) bias[c] -= rate * gradient[c];
+                foreach (var (feature, value) in example.Features)
                 {
-                    var gradient = probabilities[c] - (c == example.Label ? 1 : 0);
-                    bias[c] -= rate * gradient;
-                    foreach (var (feature, value) in example.Features)
-                    {
-                        if (!weights.TryGetValue(feature, out var row)) weights[feature] = row = new double[classCount];
-                        row[c] -= rate * (gradient * value + L2 * row[c]);
-                    }
+                    if (!weights.TryGetValue(feature, out var row)) weights[feature] = row = new double[classCount];
+                    for (var c = 0; c < classCount; c++) row[c] -= rate * (gradient[c] * value + L2 * row[c]);
                 }
             }
         }
