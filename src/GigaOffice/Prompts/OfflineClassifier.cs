@@ -42,7 +42,19 @@ public sealed class OfflineClassifier(PromptResources resources)
         var ranked = probabilities.Select((p, i) => new CategoryCandidate(model.Classes[i], p))
             .Where(c => c.Probability > 0).OrderByDescending(c => c.Probability).ToList();
 
-        // An admin may have added a category the examples do not know: then it cannot be chosen offline.
+        // A category an admin added has no training examples: its keywords choose it, as before the trained
+        // model, when they match better than any other category's. That verdict is not calibrated: its
+        // confidence stays below the default threshold, so that in cloud mode GigaChat confirms it.
+        var known = model.Classes.ToHashSet();
+        var byKeywords = active.Select(c => (Category: c, Score: RequestFeatures.KeywordScore(queryText, c.Keywords)))
+            .OrderByDescending(s => s.Score).ThenBy(s => s.Category.SortOrder).First();
+        if (byKeywords.Score > 0 && !known.Contains(byKeywords.Category.Name))
+        {
+            var probability = Math.Round(Math.Min(0.75, 0.35 + 0.15 * byKeywords.Score), 2);
+            ranked = [new CategoryCandidate(byKeywords.Category.Name, probability), .. ranked.Select(c => c with { Probability = c.Probability * (1 - probability) })];
+        }
+
+        // No active category is known to the model and none matched a keyword: the first one by order.
         var chosen = ranked.Count > 0 ? prompts.Find(ranked[0].Category)! : active.OrderBy(c => c.SortOrder).First();
         var confidence = ranked.Count > 0 ? Math.Round(Math.Min(ranked[0].Probability, 0.99), 2) : 0;
         var candidates = new List<CategoryCandidate>();

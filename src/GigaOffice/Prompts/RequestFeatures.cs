@@ -43,15 +43,24 @@ public static class RequestFeatures
             var padded = "<" + word + ">";
             for (var i = 0; i + 4 <= padded.Length; i++) features["c:" + padded.Substring(i, 4)] = CharGramWeight;
         }
-        // The categories' keywords (admin-editable) are substrings of the lower-case text, as always.
-        var spaced = " " + text + " ";
         foreach (var (category, list) in keywords)
         {
-            var hits = list.Count(k => !string.IsNullOrWhiteSpace(k) && spaced.Contains(Normalize(k), StringComparison.Ordinal));
+            var hits = KeywordHits(text, list).Count();
             if (hits > 0) features["kw:" + category] = Math.Min(hits, 2);
         }
         return features;
     }
+
+    /// <summary>The category's keywords (admin-editable) found in the request: substrings of its lower-case text, as always.</summary>
+    public static IEnumerable<string> KeywordHits(string normalizedQuery, IEnumerable<string> keywords)
+    {
+        var spaced = " " + normalizedQuery + " ";
+        return keywords.Where(k => !string.IsNullOrWhiteSpace(k) && spaced.Contains(Normalize(k), StringComparison.Ordinal));
+    }
+
+    /// <summary>The keyword classifier's score: one per keyword found, longer (more specific) keywords a little more.</summary>
+    public static double KeywordScore(string query, IEnumerable<string> keywords) =>
+        KeywordHits(Normalize(query), keywords).Sum(k => 1 + k.Length / 8.0);
 
     public static string Normalize(string text) => text.ToLowerInvariant().Replace('ё', 'е');
 

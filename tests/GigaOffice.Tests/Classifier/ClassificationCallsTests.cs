@@ -105,5 +105,6 @@ public sealed partial class ClassificationCallsTests(ITestOutputHelper output) :
         var admin = await client.GetJsonAsync($"/api/admin/requests/{id}");
         Assert.Equal("offline", admin.GetProperty("classified_by").GetString());
         Assert.Equal(0, admin.GetProperty("classification_tokens").GetInt32());
+        Assert.Equal(classification.GetProperty("confidence").GetDouble(), admin.GetProperty("classification_confidence").GetDouble());
     }
 }

@@ -124,6 +124,36 @@ public sealed class OfflineClassifierTests(ITestOutputHelper output)
             > (before.Candidates.FirstOrDefault(c => c.Category == "data-histogram")?.Probability ?? 0));
     }
 
+    [Fact]
+    public void A_category_an_admin_added_without_examples_is_chosen_by_its_keywords_with_a_confidence_that_asks_the_model()
+    {
+        var cleanup = new CategoryInfo(99, "spreadsheet-cleanup", "Очистить данные", "Удаление лишних пробелов.", true, 9, "table",
+            "Ты очищаешь таблицы.", [], ["очисти", "пробел"], 1);
+        var snapshot = new PromptSnapshot([.. Prompts.Categories, cleanup], [], "test");
+
+        var result = Classifier.Classify(snapshot, "очисти лишние пробелы в ячейках", "A1:D4", TableShape.Table);
+        Assert.Equal("spreadsheet-cleanup", result.Category);
+        Assert.True(result.Confidence < DefaultThreshold, $"{result.Confidence}");
+        // Its keywords do not match: the trained model decides as without it.
+        Assert.Equal("data-chart", Classifier.Classify(snapshot, "построй график продаж", "A1:D4", TableShape.Table).Category);
+    }
+
+    [Fact]
+    public void A_malformed_example_line_is_refused_with_its_file_and_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"examples-{Guid.NewGuid():N}.tsv");
+        File.WriteAllText(path, "# comment\nspreadsheet-search\ttable\tнайди Иванова\nspreadsheet-search\tкруглая\tнайди Петрова\n");
+        try
+        {
+            var error = Assert.Throws<InvalidDataException>(() => OfflineClassifier.ReadExamples(path));
+            Assert.Contains($"{path}:3", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Accuracy per category, confusion pairs and the threshold trade-off, as written to docs/answers.md.</summary>
     private static string Report(List<(LabelledRequest Request, Classification Result)> results)
     {
