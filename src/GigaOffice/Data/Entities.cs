@@ -120,7 +120,7 @@ public sealed class PromptCategory
     public string SystemPrompt { get; set; } = "";
     /// <summary>JSON array of worked examples sent to the model before the user's request.</summary>
     public string ExamplesJson { get; set; } = "[]";
-    /// <summary>JSON array of lower-case keyword stems for the keyword classifier.</summary>
+    /// <summary>JSON array of lower-case keyword stems that pull requests to the category in the offline classifier.</summary>
     public string KeywordsJson { get; set; } = "[]";
     public int Version { get; set; } = 1;
     /// <summary>Set when an admin changed the row: seeding at start then leaves it alone.</summary>

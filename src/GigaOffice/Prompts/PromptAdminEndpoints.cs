@@ -30,7 +30,7 @@ public record CategoryFields
     public string? ResultKind { get; init; }
     public string? SystemPrompt { get; init; }
     public List<PromptExample>? Examples { get; init; }
-    /// <summary>Lower-case word stems for the keyword classifier.</summary>
+    /// <summary>Lower-case word stems (substrings) that pull requests to the category in the offline classifier.</summary>
     public List<string>? Keywords { get; init; }
     public int? SortOrder { get; init; }
     public bool? IsActive { get; init; }
