@@ -138,6 +138,20 @@ public sealed class OfflineClassifierTests(ITestOutputHelper output)
         Assert.Equal("data-chart", Classifier.Classify(snapshot, "построй график продаж", "A1:D4", TableShape.Table).Category);
     }
 
+    [Theory]
+    [InlineData(0.0, true)]
+    [InlineData(0.8, true)]
+    [InlineData(1.0, true)]
+    [InlineData(-0.1, false)]
+    [InlineData(1.5, false)]
+    [InlineData(double.NaN, false)]
+    public void The_threshold_setting_is_checked_at_start_and_names_its_variable(double threshold, bool valid)
+    {
+        var result = new GigaOffice.Configuration.AnswerOptionsValidation().Validate(null, new GigaOffice.Configuration.ClassifierOptions { ConfidenceThreshold = threshold });
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid) Assert.Contains("CLASSIFIER_CONFIDENCE_THRESHOLD", result.FailureMessage);
+    }
+
     [Fact]
     public void A_malformed_example_line_is_refused_with_its_file_and_line()
     {
