@@ -21,7 +21,7 @@ public enum TableShape
 /// <summary>
 /// Turns a request into the sparse features of the offline classifier: Snowball stems (Russian and
 /// English) of its words, stem bigrams for phrases, character 4-grams of each word so that typos
-/// still share most features, which categories' keywords it contains, and the table's shape.
+/// still share most features, which categories' keywords it contains, its length and the table's shape.
 /// </summary>
 public static class RequestFeatures
 {
@@ -34,7 +34,8 @@ public static class RequestFeatures
         var text = Normalize(query);
         var words = Words(text);
         var stems = Stems(words);
-        var features = new Dictionary<string, double>(StringComparer.Ordinal) { ["shape:" + shape] = 1, ["bias:len" + Math.Min(words.Count / 4, 3)] = 1 };
+        // Length in buckets of four words: questions to the assistant run longer than commands.
+        var features = new Dictionary<string, double>(StringComparer.Ordinal) { ["shape:" + shape] = 1, ["len:" + Math.Min(words.Count / 4, 3)] = 1 };
         foreach (var stem in stems) features["w:" + stem] = 1;
         for (var i = 1; i < stems.Count; i++) features["b:" + stems[i - 1] + "_" + stems[i]] = 1;
         foreach (var word in words)
