@@ -30,7 +30,7 @@ public record CategoryFields
     public string? ResultKind { get; init; }
     public string? SystemPrompt { get; init; }
     public List<PromptExample>? Examples { get; init; }
-    /// <summary>Lower-case word stems for the keyword classifier.</summary>
+    /// <summary>Lower-case word stems (substrings) that pull requests to the category in the offline classifier.</summary>
     public List<string>? Keywords { get; init; }
     public int? SortOrder { get; init; }
     public bool? IsActive { get; init; }
@@ -76,6 +76,8 @@ public sealed record AdminRequestResponse(
     string? ErrorCode, string? ErrorMessage, string? RawAnswer, string? ResultJson, int? PromptVersion, string? Model,
     int TotalTokens, int ClassificationTokens, Guid? CachedFrom, int Attempts, DateTime CreatedAt, DateTime? CompletedAt)
 {
+    /// <summary>How sure the classifier that chose the category was; null when the client named it.</summary>
+    public double? ClassificationConfidence { get; init; }
     // The rest of a request's story, for the console.
     public string? CorrelationId { get; init; }
     public Guid? ClientKeyId { get; init; }
@@ -292,6 +294,7 @@ public static partial class PromptAdminEndpoints
             r.ErrorCode, r.ErrorMessage, r.RawAnswer, r.ResultJson, r.PromptVersion, r.Model, r.TotalTokens, r.ClassificationTokens,
             r.CachedFromId, r.Attempts, r.CreatedAt, r.CompletedAt)
         {
+            ClassificationConfidence = r.ClassificationConfidence,
             CorrelationId = r.CorrelationId, ClientKeyId = r.ClientKeyId, InputBytes = r.InputDataJson?.Length ?? 0,
             TableRows = rows, TableColumns = columns, PromptTokens = r.PromptTokens, CompletionTokens = r.CompletionTokens,
             ProcessingMs = r.ProcessingMs, GigaChatMs = r.GigaChatMs, StartedAt = r.StartedAt,

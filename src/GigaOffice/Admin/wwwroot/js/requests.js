@@ -49,7 +49,7 @@ async function story(results, id) {
   results.replaceChildren(h('div', { class: 'card', id: 'request-story' },
     h('h3', {}, `Запрос ${r.request_id}`),
     h('dl', { class: 'story' },
-      item('Статус', badge(r.status)), item('Категория', `${r.category}${r.category_classified ? ` (определена: ${r.classified_by ?? 'автоматически'})` : ''}`),
+      item('Статус', badge(r.status)), item('Категория', `${r.category}${r.category_classified ? ` (определена: ${r.classified_by ?? 'автоматически'}${r.classification_confidence != null ? `, уверенность ${Math.round(r.classification_confidence * 100)} %` : ''})` : ''}`),
       item('Запрос пользователя', r.query_text), item('Диапазон', r.input_range),
       item('Таблица', `${fmt(r.table_rows)} строк × ${fmt(r.table_columns)} столбцов, ${fmt(r.input_bytes)} байт`),
       item('Версия промпта', r.prompt_version), item('Модель', r.model),
