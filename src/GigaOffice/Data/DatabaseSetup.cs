@@ -1,6 +1,7 @@
 using GigaOffice.Configuration;
 using GigaOffice.Prompts;
-using GigaOffice.Requests;
+using GigaOffice.Data.Postgres;
+using GigaOffice.Data.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -22,31 +23,21 @@ public static class DatabaseSetup
             services.AddDbContextPool<PostgresGigaOfficeDbContext>(o => o.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
-            services.AddSingleton<IResultStore, EfResultStore>();
-            services.AddSingleton(new ResultsFirst(enabled: false));
+            services.AddSingleton<IRequestStore, PostgresRequestStore>();
         }
         else
         {
             var connectionString = SqliteConnectionString(options, contentRoot);
-            // SQLite calls hold their thread (the provider's async methods run synchronously, and a
-            // busy wait sleeps in native code). Under load the pool, starting from one thread per
-            // core, added threads about one per second: accepting stalled for seconds (p99 4.3 s at
-            // 500 req/s, 41 ms with this). Idle threads cost little.
-            ThreadPool.GetMinThreads(out var workers, out var completionPorts);
-            ThreadPool.SetMinThreads(Math.Max(workers, SqliteMinThreads), completionPorts);
             services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString)
-                .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions());
+                .AddInterceptors(SqliteConnectionSetup.Instance));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
-            services.AddSingleton<IResultStore>(_ => new SqliteResultStore(connectionString)); // a factory: the container disposes it
-            services.AddSingleton(new ResultsFirst(enabled: true));
+            services.AddSingleton<IRequestStore, SqliteRequestStore>();
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, connectionString));
         }
         services.AddSingleton<DatabaseReadiness>();
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }
-
-    private const int SqliteMinThreads = 64;
 
     public static string PostgresConnectionString(DatabaseOptions options) =>
         !string.IsNullOrWhiteSpace(options.ConnectionString)

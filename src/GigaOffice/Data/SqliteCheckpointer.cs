@@ -90,7 +90,7 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
     /// </summary>
     private void ForceLogOver(SqliteConnection connection, long logFrames)
     {
-        SqliteBusyWait.Install(connection, ForcedWait);
+        SqliteConnectionSetup.SetBusyTimeout(connection, ForcedWait);
         try
         {
             var (busy, _, _) = ExecuteCheckpoint(connection, "RESTART");
@@ -98,7 +98,7 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
         }
         finally
         {
-            SqliteBusyWait.Install(connection); // the connection goes back to the pool, to EF
+            SqliteConnectionSetup.SetBusyTimeout(connection, SqliteConnectionSetup.BusyTimeout); // the connection goes back to the pool, to EF
         }
         StartLogOver(connection);
         // Routine at high write rates (every other second at 1,500 accepts/s): the gauge tells the rest.

@@ -26,7 +26,7 @@ public sealed class QueueWorker(IRequestQueue queue, RequestProcessor processor,
 /// outbox once, for the relay to publish. The conditional claim makes repeats harmless.
 /// </summary>
 public sealed class RequestRecoveryService(
-    IServiceScopeFactory scopes, IRequestQueue queue, DatabaseReadiness database, IOptions<WorkerOptions> options,
+    IServiceScopeFactory scopes, IRequestStore store, IRequestQueue queue, DatabaseReadiness database, IOptions<WorkerOptions> options,
     IOptions<KafkaOptions> kafka, ThisInstance instance, TimeProvider time, ILogger<RequestRecoveryService> logger) : BackgroundService
 {
     /// <summary>Freshly accepted requests were just published by the API; leave them alone a moment.</summary>
@@ -78,33 +78,15 @@ public sealed class RequestRecoveryService(
 
     public async Task<int> SweepAsync(bool includeFresh, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
         var now = time.GetUtcNow().UtcDateTime;
         if (queue.IsDurable)
-        {
             // Published notices survive in the broker, so only requests nobody will pick up again go
             // back into the outbox (the relay polls it): a dead worker's, queued again once, and, as a
             // safety net, queued ones whose notice the broker should have delivered long ago.
-            var expired = await db.Requests.Where(r => r.Status == RequestStatus.Processing && r.LeaseUntil < now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Status, RequestStatus.Queued)
-                    .SetProperty(r => r.LeaseUntil, (DateTime?)null)
-                    .SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
-            var staleBefore = now.AddMinutes(-Math.Max(1, kafka.Value.RepublishAfterMinutes));
-            var stale = await RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt < staleBefore)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.PublishedAt, (DateTime?)null), cancellationToken);
-            return expired + stale;
-        }
+            return await store.ReturnToOutboxAsync(now, now.AddMinutes(-Math.Max(1, kafka.Value.RepublishAfterMinutes)), cancellationToken);
         // Queued requests of other live instances are theirs (InstanceHeartbeat); one whose worker died
         // while processing is anyone's once its lease runs out.
-        var freshBefore = includeFresh ? now.AddYears(1) : now - Grace;
-        var othersAlive = db.Instances.Where(i => i.AliveUntil >= now && i.Id != instance.Id).Select(i => (Guid?)i.Id);
-        var ids = await RequestProcessor.Claimable(db, now)
-            .Where(r => r.Status != RequestStatus.Queued || r.CreatedAt < freshBefore)
-            .Where(r => r.Status != RequestStatus.Queued || r.AcceptedBy == null || !othersAlive.Contains(r.AcceptedBy))
-            .OrderBy(r => r.CreatedAt).Select(r => r.Id).Take(1000)
-            .ToListAsync(cancellationToken);
+        var ids = await store.FindRecoverableAsync(instance.Id, now, includeFresh ? now.AddYears(1) : now - Grace, 1000, cancellationToken);
         foreach (var id in ids) await queue.PublishAsync(id, cancellationToken);
         return ids.Count;
     }

@@ -39,7 +39,7 @@ public sealed class OutboxSignal
 /// database take turns through an advisory lock, so a backlog is not published once per instance.
 /// </summary>
 public sealed class OutboxRelay(
-    IServiceScopeFactory scopes, KafkaProducer producer, OutboxSignal signal, DatabaseReadiness database,
+    IServiceScopeFactory scopes, IRequestStore store, KafkaProducer producer, OutboxSignal signal, DatabaseReadiness database,
     IOptions<KafkaOptions> options, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 500;
@@ -101,7 +101,7 @@ public sealed class OutboxRelay(
                 return 0; // another instance is publishing right now
 
             var now = time.GetUtcNow().UtcDateTime;
-            var unpublished = RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt == null);
+            var unpublished = store.Claimable(db, now).Where(r => r.PublishedAt == null);
             var batch = await unpublished.OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.CreatedAt, r.Attempts }).Take(BatchSize).ToListAsync(ct);
             signal.Backlog = batch.Count < BatchSize ? batch.Count : await unpublished.LongCountAsync(ct);
             if (batch.Count == 0) return 0;
