@@ -23,7 +23,7 @@ namespace GigaOffice.Data;
 /// <para>No mmap_size: pages read through a mapping count in the process's RSS once per connection
 /// (peak +47 MB at 1,500 accepts/s, over the 250 MB target), a disk read error under a mapping
 /// arrives as SIGBUS and kills the process, and the worker's tail did not measurably improve
-/// (docs/BENCHMARKS.md, seventeenth pass).</para>
+/// (docs/benchmarks-history.md, seventeenth pass).</para>
 /// </summary>
 public sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {

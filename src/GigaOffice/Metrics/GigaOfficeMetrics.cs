@@ -25,7 +25,7 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _gigaChat;
-    /// <summary>Finer, around the target of 1 ms for the worker's own time (docs/BENCHMARKS.md).</summary>
+    /// <summary>Finer, around the target of 1 ms for the worker's own time (docs/benchmarks-history.md).</summary>
     private static readonly InstrumentAdvice<double> OwnTime = new()
     {
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],

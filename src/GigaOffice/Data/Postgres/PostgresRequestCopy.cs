@@ -8,7 +8,7 @@ namespace GigaOffice.Data.Postgres;
 /// <summary>
 /// PostgreSQL's binary COPY for a batch of new requests: one statement, committed on its own, and
 /// several times cheaper in CPU than EF's batched INSERT with a parameter per column (the accepting
-/// path's largest cost on PostgreSQL, docs/BENCHMARKS.md). Columns come from the EF model, so a new
+/// path's largest cost on PostgreSQL, docs/benchmarks-history.md). Columns come from the EF model, so a new
 /// property is copied without a change here.
 /// </summary>
 internal static class PostgresRequestCopy
