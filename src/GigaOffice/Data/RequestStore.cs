@@ -25,11 +25,11 @@ public abstract class RequestStore(IServiceScopeFactory scopes) : IRequestStore
     /// <summary>The claim; parameters {0} id, {1} attempts seen, {2} now, {3} lease end.</summary>
     protected abstract string ClaimStatement { get; }
 
-    /// <summary>Runs a write; a backend with one writer at a time serialises them here.</summary>
-    protected virtual async Task<T> WriteAsync<T>(Func<GigaOfficeDbContext, Task<T>> write, CancellationToken ct)
+    /// <summary>Runs one write statement; a backend with one writer at a time runs them one after another.</summary>
+    protected virtual async Task<int> ExecuteAsync(string sql, object?[] parameters, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        return await write(scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>());
+        return await scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Database.ExecuteSqlRawAsync(sql, parameters!, ct);
     }
 
     protected async Task<T> ReadAsync<T>(Func<GigaOfficeDbContext, Task<T>> read)
@@ -37,9 +37,6 @@ public abstract class RequestStore(IServiceScopeFactory scopes) : IRequestStore
         await using var scope = scopes.CreateAsyncScope();
         return await read(scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>());
     }
-
-    private Task<int> ExecuteAsync(string sql, object?[] parameters, CancellationToken ct) =>
-        WriteAsync(db => db.Database.ExecuteSqlRawAsync(sql, parameters!, ct), ct);
 
     // The statements as text, built once from the backend's conditions (plain strings: nothing of a caller's goes into them).
     private string? _selectClaimable, _selectOwned;

@@ -1,17 +1,33 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+
 namespace GigaOffice.Data.Sqlite;
 
 /// <summary>
-/// The request store on SQLite, which takes one writer at a time. The store's writes wait for
-/// each other here, asynchronously, instead of meeting at the file's write lock, where a waiting
-/// connection sleeps its thread (Microsoft.Data.Sqlite's calls are synchronous underneath).
-/// Accepted requests go in through one connection with a prepared INSERT, kept open, whose commits
-/// wait for the disk: a 202 is a promise.
+/// The request store on SQLite, which takes one writer at a time and whose provider does its I/O
+/// synchronously underneath the async methods. So the store's writes run one after another on a
+/// thread of their own: a commit waiting for the disk (an accept batch) holds that thread, not one
+/// of the thread pool's that requests need, and the writes never meet at the file's write lock,
+/// where a waiting connection sleeps. Accepted requests go in through one connection with a
+/// prepared INSERT, kept open, whose commits wait for the disk: a 202 is a promise.
 /// </summary>
-public sealed class SqliteRequestStore(IServiceScopeFactory scopes) : RequestStore(scopes), IDisposable
+public sealed class SqliteRequestStore : RequestStore, IDisposable
 {
-    private readonly IServiceScopeFactory _scopes = scopes;
-    private readonly SemaphoreSlim _writer = new(1, 1);
-    private SqliteRequestInsert? _insert;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly BlockingCollection<Action> _writes = [];
+    private readonly Thread _writer;
+    private SqliteRequestInsert? _insert; // used on the writer thread only
+
+    public SqliteRequestStore(IServiceScopeFactory scopes) : base(scopes)
+    {
+        _scopes = scopes;
+        _writer = new Thread(() => { foreach (var write in _writes.GetConsumingEnumerable()) write(); })
+        {
+            IsBackground = true,
+            Name = "SQLite writer",
+        };
+        _writer.Start();
+    }
 
     public override int AcceptWriters => 1;
 
@@ -31,47 +47,52 @@ public sealed class SqliteRequestStore(IServiceScopeFactory scopes) : RequestSto
         WHERE "Id" = {0} AND "Attempts" = {1} AND {{ClaimableWhere("{2}")}}
         """;
 
-    protected override async Task<T> WriteAsync<T>(Func<GigaOfficeDbContext, Task<T>> write, CancellationToken ct)
-    {
-        await _writer.WaitAsync(CancellationToken.None); // a write once begun is not given up: the caller decides before
-        try
+    // A write once queued is not given up: the caller decides before.
+    protected override Task<int> ExecuteAsync(string sql, object?[] parameters, CancellationToken ct) =>
+        OnWriterThread(() =>
         {
-            return await base.WriteAsync(write, ct);
-        }
-        finally
-        {
-            _writer.Release();
-        }
-    }
+            using var scope = _scopes.CreateScope();
+            return scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().Database.ExecuteSqlRaw(sql, parameters!);
+        });
 
-    public override async Task AcceptAsync(IReadOnlyList<AiRequest> batch, CancellationToken ct)
-    {
-        await _writer.WaitAsync(ct);
-        try
+    public override Task AcceptAsync(IReadOnlyList<AiRequest> batch, CancellationToken ct) =>
+        OnWriterThread(() =>
         {
-            if (_insert is null)
+            try
             {
-                await using var scope = _scopes.CreateAsyncScope();
-                _insert = SqliteRequestInsert.Open(scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>());
+                if (_insert is null)
+                {
+                    using var scope = _scopes.CreateScope();
+                    _insert = SqliteRequestInsert.Open(scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>());
+                }
+                _insert.Write(batch);
+                return batch.Count;
             }
-            _insert.Write(batch);
-        }
-        catch
+            catch
+            {
+                // The next batch starts on a fresh connection.
+                _insert?.Dispose();
+                _insert = null;
+                throw;
+            }
+        });
+
+    private Task<T> OnWriterThread<T>(Func<T> write)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _writes.Add(() =>
         {
-            // The next batch starts on a fresh connection.
-            _insert?.Dispose();
-            _insert = null;
-            throw;
-        }
-        finally
-        {
-            _writer.Release();
-        }
+            try { done.SetResult(write()); }
+            catch (Exception ex) { done.SetException(ex); }
+        });
+        return done.Task;
     }
 
     public void Dispose()
     {
+        _writes.CompleteAdding();
+        _writer.Join();
         _insert?.Dispose();
-        _writer.Dispose();
+        _writes.Dispose();
     }
 }
