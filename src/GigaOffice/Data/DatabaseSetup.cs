@@ -28,6 +28,13 @@ public static class DatabaseSetup
         else
         {
             var connectionString = SqliteConnectionString(options, contentRoot);
+            // Microsoft.Data.Sqlite does its I/O synchronously under the async methods, so reads and
+            // EF's calls hold pool threads while the disk answers. With the pool's default minimum (one
+            // thread per core) accepting on SQLite lost half its throughput and its p99 at 500 req/s
+            // went from ~0.14 s to ~1 s on the shared 2-core machine (A/B, docs/BENCHMARKS.md); idle
+            // threads cost little, and UnfairSemaphoreSpinLimit=0 keeps them from spinning.
+            ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+            ThreadPool.SetMinThreads(Math.Max(workers, SqliteMinThreads), completionPorts);
             services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString)
                 .AddInterceptors(SqliteConnectionSetup.Instance));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
@@ -38,6 +45,8 @@ public static class DatabaseSetup
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }
+
+    private const int SqliteMinThreads = 64;
 
     public static string PostgresConnectionString(DatabaseOptions options) =>
         !string.IsNullOrWhiteSpace(options.ConnectionString)
