@@ -124,9 +124,13 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         await using (var old = OpenContext(backend))
         {
             await old.GetService<IMigrator>().MigrateAsync("InstanceHeartbeats");
-            old.Requests.Add(new AiRequest { Id = id, Status = RequestStatus.Queued, QueryText = "Посчитай сумму", Category = "spreadsheet-analysis",
-                CreatedAt = DateTime.UtcNow.AddMinutes(-1) });
-            await old.SaveChangesAsync();
+            // In SQL: today's model has columns that release's schema had not.
+            var createdAt = DateTime.UtcNow.AddMinutes(-1);
+            Assert.Equal(1, await old.Database.ExecuteSqlAsync($"""
+                INSERT INTO ai_requests ("Id", "Status", "QueryText", "Category", "CategoryClassified", "CreatedAt",
+                  "Attempts", "PromptTokens", "CompletionTokens", "TotalTokens", "ClassificationTokens")
+                VALUES ({id}, {RequestStatus.Queued}, {"Посчитай сумму"}, {"spreadsheet-analysis"}, {false}, {createdAt}, 0, 0, 0, 0, 0)
+                """));
             Assert.Equal(1, await old.Database.ExecuteSqlAsync($"""UPDATE ai_requests SET "InputDataJson" = {table}"""));
         }
 
