@@ -297,7 +297,8 @@ public sealed class RequestProcessor(
     {
         var now = time.GetUtcNow().UtcDateTime;
         var processingMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
+        // The output boundary: only allowlisted formulas reach a sheet (input echoed back and the model's own).
+        var resultJson = JsonSerializer.Serialize(Answers.FormulaPolicy.Apply(answer), GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
         var done = new CompletedRequest(now, resultJson, outcome.CacheKey, outcome.Completion.Model, outcome.PromptVersion,
             usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, processingMs, outcome.GigaChatMs);
