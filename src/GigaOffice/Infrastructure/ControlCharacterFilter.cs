@@ -82,7 +82,7 @@ public static class ControlCharacterFilter
         switch (element.ValueKind)
         {
             case JsonValueKind.String:
-                return HasForbidden(element.GetString()!) ? OrBody(path) : null;
+                return HasForbidden(TextOf(element)) ? OrBody(path) : null;
             case JsonValueKind.Array:
                 var i = 0;
                 foreach (var item in element.EnumerateArray())
@@ -97,6 +97,19 @@ public static class ControlCharacterFilter
                 return null;
             default:
                 return null;
+        }
+    }
+
+    /// <summary>The string, or "" when it cannot be decoded (a lone surrogate): the endpoint's validator names that.</summary>
+    private static string TextOf(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return "";
         }
     }
 

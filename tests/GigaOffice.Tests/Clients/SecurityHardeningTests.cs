@@ -36,6 +36,11 @@ public sealed class SecurityHardeningTests
         Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"Expected 401, got {(int)response.StatusCode}:\n{service.Tail()}");
         Assert.Contains(service.Output, line => line.Contains("Client authentication is on (listening beyond localhost (http://0.0.0.0:"));
         Assert.DoesNotContain(service.Output, line => line.Contains("Client authentication is off"));
+
+        // Kestrel answered a 9 KB URL itself with an empty 414; now it is problem+json like the rest.
+        var tooLong = await client.GetAsync("/api/ai/status/" + new string('x', 9000));
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLong.StatusCode);
+        Assert.Equal("application/problem+json", tooLong.Content.Headers.ContentType?.MediaType);
     }
 
     private static async Task WaitReadyAsync(ServiceProcess service, HttpClient client)
