@@ -32,6 +32,9 @@ public sealed class ClientAuthMode
     }
 
     public bool Required => _decision.Required;
+    /// <summary>AUTH_MODE=required: keys whatever the addresses.</summary>
+    public bool AlwaysRequired => _mode == "required";
+    public string Setting => $"AUTH_MODE={_mode}";
     public string Reason => _decision.Reason;
     public bool ExplicitlyOffBeyondLocalhost => _decision.ExplicitlyOffBeyondLocalhost;
 
@@ -116,13 +119,10 @@ public static class ClientAccessSetup
         });
         services.AddClientRateLimiting();
 
-        var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.Origins ?? [];
-        services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
-            .WithOrigins(origins)
-            .WithMethods("GET", "POST", "PUT", "DELETE")
-            .WithHeaders("Authorization", ApiKeyAuthenticationHandler.HeaderName, "Content-Type", "X-Correlation-ID")
-            .WithExposedHeaders("Retry-After", "X-Correlation-ID", "Location")
-            .SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        services.AddSingleton<IValidateOptions<CorsOptions>, NullOriginValidation>();
+        // The policy depends on the path (Origin: null only for the client API), see ClientCorsPolicyProvider.
+        services.AddCors();
+        services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ClientCorsPolicyProvider>();
 
         services.AddHostedService<ClientAccessReport>();
     }
@@ -151,6 +151,7 @@ public sealed class ClientAccessReport(
         var origins = cors.Value.Origins;
         if (origins.Length == 0) logger.LogInformation("CORS: no browser origin is allowed (set CORS_ALLOWED_ORIGINS to the document server's origin)");
         else logger.LogInformation("CORS: allowed origins {Origins}", origins);
+        if (cors.Value.AllowNullOrigin) logger.LogInformation("CORS: Origin: null (desktop editors) is allowed on the client API");
         // Runs as the host finishes starting, after Kestrel bound its addresses and before the start returns.
         lifetime.ApplicationStarted.Register(() =>
         {
