@@ -38,7 +38,7 @@ public sealed class SecurityHardeningTests
         Assert.DoesNotContain(service.Output, line => line.Contains("Client authentication is off"));
 
         // Kestrel answered a 9 KB URL itself with an empty 414; now it is problem+json like the rest.
-        var tooLong = await client.GetAsync("/api/ai/status/" + new string('x', 9000));
+        var tooLong = await client.GetAsync("/api/health?q=" + new string('x', 9000));
         Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLong.StatusCode);
         Assert.Equal("application/problem+json", tooLong.Content.Headers.ContentType?.MediaType);
     }
