@@ -55,7 +55,7 @@ public static class ControlCharacterFilter
         switch (value)
         {
             case string text: return HasForbidden(text) ? OrBody(path) : null;
-            case JsonElement element: return FindIn(element, path);
+            case JsonElement element: return MightHoldControl(element) ? FindIn(element, path) : null;
             case IDictionary dictionary:
                 foreach (DictionaryEntry entry in dictionary)
                 {
@@ -98,6 +98,19 @@ public static class ControlCharacterFilter
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A fast look at the element's JSON text (a table may be megabytes): in valid JSON a control
+    /// character is escaped (\u00XX, \b, \f; \t \n \r are allowed anyway), DEL is byte 7F and a C1
+    /// control starts with byte C2. Anything else cannot hold one; a hit is confirmed by the walk.
+    /// </summary>
+    private static bool MightHoldControl(JsonElement element)
+    {
+        if (element.ValueKind is not (JsonValueKind.String or JsonValueKind.Array or JsonValueKind.Object)) return false;
+        var json = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        return json.IndexOf("\\u00"u8) >= 0 || json.IndexOf("\\b"u8) >= 0 || json.IndexOf("\\f"u8) >= 0
+            || json.IndexOfAny((byte)0x7F, (byte)0xC2) >= 0;
     }
 
     /// <summary>The string, or "" when it cannot be decoded (a lone surrogate): the endpoint's validator names that.</summary>

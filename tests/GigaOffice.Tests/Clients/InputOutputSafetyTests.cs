@@ -49,6 +49,7 @@ public sealed class InputOutputSafetyTests
         { "/api/ai/process", new { query_text = "x\u0000", input_range = "A1:A1", input_data = new object[][] { ["a"] } }, "query_text" },
         { "/api/ai/process", new { query_text = "Сумма", input_range = "A1:B1", input_data = new object[][] { ["a", "b\u001b[2J"] } }, "input_data[0][1]" },
         { "/api/v1/ai/process", new { query_text = "Сумма", worksheet = new { name = "Лист\u0000" }, data = new { rows = new[] { new { values = new object[] { 1 } } } } }, "worksheet.name" },
+        { "/api/ai/process", new { query_text = "Сумма", input_range = "A1:B1", input_data = new object[][] { ["°C", "a\u0085\u007f"] } }, "input_data[0][1]" },
         { "/api/ai/feedback", new { request_id = Guid.NewGuid(), rating = 3, comment = "ok\u0007" }, "comment" },
         { "/api/prompts/classify", new { query_text = "диаграмма\u0000" }, "query_text" },
     };
