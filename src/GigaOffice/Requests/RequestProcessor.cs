@@ -167,7 +167,8 @@ public sealed partial class RequestProcessor(
         if (parsed.Answer is null)
             return await FailAsync(attempt, "unparseable_answer", $"Не удалось разобрать ответ модели: {parsed.FailureReason}.", outcome);
 
-        var resultJson = JsonSerializer.Serialize(parsed.Answer with { DataTruncated = prompt.DataTruncated }, GigaOfficeJson.Options);
+        // The output boundary: only allowlisted formulas reach a sheet (input echoed back and the model's own).
+        var resultJson = JsonSerializer.Serialize(Answers.FormulaPolicy.Apply(parsed.Answer with { DataTruncated = prompt.DataTruncated }), GigaOfficeJson.Options);
         var usage = completion.Usage;
         var done = new CompletedRequest(Now, resultJson, outcome.CacheKey, completion.Model, outcome.PromptVersion,
             usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, attempt.ElapsedMs, gigaChatMs);
