@@ -5,6 +5,7 @@ using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
+using GigaOffice.OpenAi;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
 using GigaOffice.Retention;
@@ -21,6 +22,7 @@ builder.UseGigaOfficeUrls();
 builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: Type=notify)
 builder.AddGigaOfficeServices();
 builder.AddClientAccess();
+builder.Services.AddOpenAi(builder.Configuration);
 builder.AddGigaOfficeTelemetry();
 builder.AddGigaOfficeRetention();
 
@@ -64,6 +66,7 @@ if (runsApi)
     app.MapPromptAdmin();
     app.MapClientKeyAdmin();
     app.MapUsageMetrics();
+    app.MapOpenAi();
 }
 app.MapPrometheusMetrics();
 

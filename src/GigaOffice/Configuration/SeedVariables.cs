@@ -31,6 +31,10 @@ public static class SeedVariables
         ["GIGACHAT_MAX_TOKENS_PER_REQUEST"] = "GigaChat:MaxTokensPerRequest",
         ["GIGACHAT_DRYRUN_DELAY_MS"] = "GigaChat:DryRunDelayMs",
 
+        ["OPENAI_QUOTA_WAIT_SECONDS"] = "OpenAi:QuotaWaitSeconds",
+        ["OPENAI_LOG_CONTENT"] = "OpenAi:LogContent",
+        ["OPENAI_MODELS_CACHE_SECONDS"] = "OpenAi:ModelsCacheSeconds",
+
         ["DB_HOST"] = "Database:Host",
         ["DB_PORT"] = "Database:Port",
         ["DB_NAME"] = "Database:Name",

@@ -19,6 +19,7 @@ public static class GigaChatSetup
         {
             case GigaChatRunMode.DryRun:
                 services.AddSingleton<IGigaChatClient, DryRunGigaChatClient>();
+                services.AddSingleton<IGigaChatChat, DryRunGigaChatChat>();
                 services.AddSingleton<IGigaChatQuota, UnlimitedQuota>();
                 break;
             default:
@@ -40,6 +41,7 @@ public static class GigaChatSetup
         services.AddSingleton<GigaChatCircuit>();
         services.AddSingleton<IGigaChatQuota, DatabaseGigaChatQuota>();
         services.AddSingleton<IGigaChatClient, HttpGigaChatClient>();
+        services.AddSingleton<IGigaChatChat, HttpGigaChatChat>();
         services.AddHostedService<GigaChatStartupReport>();
         services.AddTransient<GigaChatRetryQuotaHandler>();
 

@@ -21,6 +21,8 @@ public sealed record MetricsSummary(
     public long ClassificationTokens { get; init; }
     /// <summary>User ratings given in the period, per category and prompt version.</summary>
     public List<FeedbackSummary> Feedback { get; init; } = [];
+    /// <summary>Calls of the OpenAI-compatible API (/v1) in the period.</summary>
+    public OpenAi.OpenAiUsageSummary? OpenAi { get; init; }
 }
 
 public sealed record FeedbackSummary(string Category, int? PromptVersion, int Count, double AverageRating, Dictionary<string, int> Ratings);
@@ -101,6 +103,7 @@ public static class MetricsEndpoints
             CacheHits = cacheHits,
             ClassificationTokens = classificationTokens,
             Feedback = feedbackSummary,
+            OpenAi = await global::GigaOffice.OpenAi.OpenAiCallLog.SummaryAsync(db, http, start, end, ct),
         });
     }
 
