@@ -1,6 +1,7 @@
 using GigaOffice.Configuration;
 using GigaOffice.Clients;
 using GigaOffice.Data;
+using GigaOffice.Events;
 using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
@@ -23,6 +24,7 @@ builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: T
 builder.AddGigaOfficeServices();
 builder.AddClientAccess();
 builder.Services.AddOpenAi(builder.Configuration);
+builder.Services.AddRequestEvents(builder.Configuration);
 builder.AddGigaOfficeTelemetry();
 builder.AddGigaOfficeRetention();
 
@@ -60,6 +62,7 @@ app.MapHealth();
 if (runsApi)
 {
     app.MapRequests();
+    app.MapRequestEvents();
     app.MapStructuredRequests();
     app.MapFeedback();
     app.MapPrompts();

@@ -34,6 +34,9 @@ public static class SeedVariables
         ["OPENAI_QUOTA_WAIT_SECONDS"] = "OpenAi:QuotaWaitSeconds",
         ["OPENAI_LOG_CONTENT"] = "OpenAi:LogContent",
         ["OPENAI_MODELS_CACHE_SECONDS"] = "OpenAi:ModelsCacheSeconds",
+        ["EVENTS_HEARTBEAT_SECONDS"] = "Events:HeartbeatSeconds",
+        ["EVENTS_MAX_DURATION_SECONDS"] = "Events:MaxDurationSeconds",
+        ["EVENTS_POLL_MS"] = "Events:PollMilliseconds",
 
         ["DB_HOST"] = "Database:Host",
         ["DB_PORT"] = "Database:Port",
