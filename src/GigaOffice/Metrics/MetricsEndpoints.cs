@@ -22,6 +22,7 @@ public sealed record MetricsSummary(
     /// <summary>User ratings given in the period, per category and prompt version.</summary>
     public List<FeedbackSummary> Feedback { get; init; } = [];
     /// <summary>Calls of the OpenAI-compatible API (/v1) in the period.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("openai")]
     public OpenAi.OpenAiUsageSummary? OpenAi { get; init; }
 }
 
