@@ -63,8 +63,9 @@ public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, Ope
                 if (piece.FinishReason is { } reason) finish = ChatResponses.FinishReason(reason, request.ToolsStyle);
                 if (stopper.Stopped) finish = "stop";
             } while (finish is null && await pieces.MoveNextAsync());
-            // GigaChat may send usage after the finish reason; read to the end when it has not come yet.
-            while (usage is null && !stopper.Stopped && await pieces.MoveNextAsync()) usage = pieces.Current.Usage;
+            // Usage comes with GigaChat's last chunk; after a stop sequence the rest is read (not sent) for it,
+            // since those tokens were generated and count against the key's budget.
+            while (usage is null && await pieces.MoveNextAsync()) usage = pieces.Current.Usage;
             var rest = stopper.Flush();
             if (rest.Length > 0) await WriteAsync(http, Chunk(new OpenAiDelta(null, rest, null, null), null, null), ct);
             usage ??= new TokenUsage(0, 0, 0);
