@@ -37,6 +37,7 @@ public static class SeedVariables
         ["EVENTS_HEARTBEAT_SECONDS"] = "Events:HeartbeatSeconds",
         ["EVENTS_MAX_DURATION_SECONDS"] = "Events:MaxDurationSeconds",
         ["EVENTS_POLL_MS"] = "Events:PollMilliseconds",
+        ["EVENTS_RECHECK_SECONDS"] = "Events:RecheckSeconds",
 
         ["DB_HOST"] = "Database:Host",
         ["DB_PORT"] = "Database:Port",

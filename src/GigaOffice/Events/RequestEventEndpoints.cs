@@ -19,9 +19,6 @@ namespace GigaOffice.Events;
 /// </summary>
 public static class RequestEventEndpoints
 {
-    /// <summary>Even without a wake-up the status is read this often: a missed notification costs at most this.</summary>
-    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
-
     public static IServiceCollection AddRequestEvents(this IServiceCollection services, IConfiguration configuration)
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -56,6 +53,7 @@ public static class RequestEventEndpoints
 
         var o = options.Value;
         var heartbeat = TimeSpan.FromSeconds(o.HeartbeatSeconds);
+        var recheck = TimeSpan.FromSeconds(o.RecheckSeconds);
         var ends = time.GetUtcNow() + TimeSpan.FromSeconds(o.MaxDurationSeconds);
         var lastSent = LastEventId(http);
         var response = http.Response;
@@ -84,7 +82,7 @@ public static class RequestEventEndpoints
                     break;
                 }
                 var untilHeartbeat = lastWrite + heartbeat - now;
-                var wait = new[] { untilHeartbeat, ends - now, Recheck }.Min();
+                var wait = new[] { untilHeartbeat, ends - now, recheck }.Min();
                 if (!await subscription.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, ct) && time.GetUtcNow() >= lastWrite + heartbeat)
                 {
                     await WriteAsync(response, ": heartbeat\n\n", ct);
