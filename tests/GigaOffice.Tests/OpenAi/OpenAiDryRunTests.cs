@@ -141,4 +141,19 @@ public sealed class OpenAiDryRunTests
             [new UserChatMessage("Курс доллара?"), new AssistantChatMessage(completion), new ToolChatMessage(call.Id, """{"rate": 90.5}""")], new ChatCompletionOptions { Tools = { tool } });
         Assert.Equal(ChatFinishReason.Stop, next.FinishReason);
     }
+
+    [Fact]
+    public async Task Call_records_age_out_with_the_retention_period()
+    {
+        await using var app = OperationsApp.WithAuth(new() { ["Retention:Days"] = "30" });
+        await app.WithDbAsync(async db =>
+        {
+            db.OpenAiCalls.AddRange(
+                new GigaOffice.OpenAi.OpenAiCall { Id = Guid.NewGuid(), Model = "old", StatusCode = 200, CreatedAt = DateTime.UtcNow.AddDays(-31) },
+                new GigaOffice.OpenAi.OpenAiCall { Id = Guid.NewGuid(), Model = "new", StatusCode = 200, CreatedAt = DateTime.UtcNow.AddDays(-1) });
+            await db.SaveChangesAsync();
+        });
+        await app.Services.GetRequiredService<GigaOffice.Retention.RetentionService>().PurgeAsync(CancellationToken.None);
+        await app.WithDbAsync(async db => Assert.Equal(["new"], await db.OpenAiCalls.Select(c => c.Model).ToListAsync()));
+    }
 }
