@@ -90,6 +90,8 @@ public static class OpenAiEndpoints
         try
         {
             var answer = await chat.ChatAsync(mapped.Call, ct);
+            // GigaChat's "error" finish: the answer broke off inside GigaChat, not a short answer.
+            if (answer.FinishReason == "error") throw GigaChatErrors.UpstreamError();
             var completion = ChatResponses.Completion(mapped, answer, time.GetUtcNow().ToUnixTimeSeconds());
             record.Model = answer.Model;
             (record.PromptTokens, record.CompletionTokens, record.TotalTokens) = (answer.Usage.PromptTokens, answer.Usage.CompletionTokens, answer.Usage.TotalTokens);

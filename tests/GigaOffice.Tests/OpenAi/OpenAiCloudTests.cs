@@ -171,4 +171,14 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
         Assert.Equal("GigaChat", call.Model);
         Assert.NotNull(call.ClientKeyId);
     }
+
+    [Fact]
+    public async Task A_gigachat_error_finish_is_a_502_not_a_short_answer()
+    {
+        Fake.Responder = _ => FakeReply.Text("обрыв", finishReason: "error");
+        await using var app = App();
+        var key = await OpenAiTestClient.CreateKeyAsync(app, "error-finish");
+        var failed = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiTestClient.Chat(app, key).CompleteChatAsync([new UserChatMessage("a")]));
+        Assert.Equal(502, failed.Status);
+    }
 }
