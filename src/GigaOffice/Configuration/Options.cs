@@ -151,6 +151,8 @@ public sealed class CorsOptions
 {
     public const string Section = "Cors";
     public string? AllowedOrigins { get; set; }
+    /// <summary>Answer <c>Origin: null</c> (desktop editors' local plugins) on the client API only (<c>CORS_ALLOW_NULL_ORIGIN</c>).</summary>
+    public bool AllowNullOrigin { get; set; }
 
     public string[] Origins => (AllowedOrigins ?? "")
         .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -80,6 +80,7 @@ public static class SeedVariables
 
         ["AUTH_MODE"] = "Auth:Mode",
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
+        ["CORS_ALLOW_NULL_ORIGIN"] = "Cors:AllowNullOrigin",
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
         ["RETENTION_DAYS"] = "Retention:Days",
         ["MEMORY_TRIM_INTERVAL_SECONDS"] = "Memory:TrimIntervalSeconds",
