@@ -71,6 +71,7 @@ public static class SeedVariables
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
         ["RESULT_CACHE_TTL_SECONDS"] = "ResultCache:TtlSeconds",
         ["CLASSIFIER_TIMEOUT_SECONDS"] = "Classifier:TimeoutSeconds",
+        ["CLASSIFIER_CONFIDENCE_THRESHOLD"] = "Classifier:ConfidenceThreshold",
 
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",

@@ -50,7 +50,8 @@ public static class ServiceSetup
 
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
-        services.AddSingleton<KeywordClassifier>();
+        services.AddSingleton<OfflineClassifier>();
+        services.AddHostedService<OfflineClassifierWarmUp>();
         services.AddSingleton<RequestClassifier>();
         services.AddScoped<RequestIntake>();
 

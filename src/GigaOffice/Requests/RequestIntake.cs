@@ -39,7 +39,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
         }
         else
         {
-            // The request is queued anyway: when the quota is spent, keywords classify instead of refusing it.
+            // The request is queued anyway: when the quota is spent, the offline classifier decides instead of refusing it.
             var outcome = await classifier.ClassifyAsync(snapshot, input.QueryText, input.InputRange, input.InputData, fallBackWhenBusy: true, cancellationToken);
             classification = outcome.Classification!;
             classificationTokens = outcome.Tokens;
@@ -54,7 +54,8 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             InputRange = input.InputRange?.Trim().ToUpperInvariant(),
             Category = category.Name,
             CategoryClassified = classification is not null,
-            ClassifiedBy = classification?.Source,
+            ClassifiedBy = classification?.Source ?? ClassificationSource.Client,
+            ClassificationConfidence = classification?.Confidence,
             ClassificationTokens = classificationTokens,
             // The client's own ask and the model's verdict about table parts are kept; otherwise the category's default applies.
             TableInfoJson = input.TableInfo is { } asked
