@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GigaOffice.Clients;
 using GigaOffice.Configuration;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
@@ -31,8 +32,9 @@ public static class RequestEventEndpoints
 
     public static IEndpointRouteBuilder MapRequestEvents(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ");
-        group.MapGet("/events/{request_id}", StreamAsync)
+        var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ").RequireClientAccess().WithClientLimits();
+        // A read, like the status it streams: no quota spent, so the client limits skip it.
+        group.MapGet("/events/{request_id}", StreamAsync).Free()
             .WithSummary("События обработки запроса (text/event-stream)")
             .WithDescription("event: queued | processing | completed | failed, data: JSON статуса; последнее событие — с результатом и result_url, затем поток закрывается. " +
                              "Комментарий-пульс каждые 15 с; Last-Event-ID при переподключении пропускает уже полученные события.")

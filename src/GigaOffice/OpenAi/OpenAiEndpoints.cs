@@ -28,14 +28,13 @@ public static class OpenAiEndpoints
 
     public static IEndpointRouteBuilder MapOpenAi(this IEndpointRouteBuilder app)
     {
-        // Client key (the fallback policy) and the same per-key limits as POST /api/ai/process, on the whole group.
-        var group = app.MapGroup(Prefix).WithTags("OpenAI-совместимый API")
-            .RequireRateLimiting(ClientLimits.RateLimitPolicy)
-            .AddEndpointFilter<DailyTokenBudgetFilter>();
+        // A client key and the same per-key limits as POST /api/ai/process, on the whole group.
+        var group = app.MapGroup(Prefix).WithTags("OpenAI-совместимый API").RequireClientAccess().WithClientLimits();
 
-        group.MapGet("/models", ModelsAsync).WithSummary("Модели GigaChat, доступные учётной записи (формат OpenAI)")
+        // The list is cached (one GigaChat call per OPENAI_MODELS_CACHE_SECONDS): no quota spent, no limits.
+        group.MapGet("/models", ModelsAsync).Free().WithSummary("Модели GigaChat, доступные учётной записи (формат OpenAI)")
             .Produces<OpenAiErrorBody>(StatusCodes.Status401Unauthorized).Produces<OpenAiErrorBody>(StatusCodes.Status502BadGateway);
-        group.MapPost("/chat/completions", ChatAsync).WithSummary("Чат с GigaChat в формате OpenAI (stream: false или true)")
+        group.MapPost("/chat/completions", ChatAsync).Spending().WithSummary("Чат с GigaChat в формате OpenAI (stream: false или true)")
             .WithDescription("Роли, temperature, top_p, max_tokens, stop, n=1, tools/functions переводятся в вызов GigaChat. При stream: true — text/event-stream с чанками chat.completion.chunk и data: [DONE].")
             .Accepts<JsonElement>("application/json")
             .Produces<OpenAiChatCompletion>().Produces<OpenAiChatChunk>(StatusCodes.Status200OK, "text/event-stream")
