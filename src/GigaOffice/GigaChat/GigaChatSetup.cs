@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Net;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Http.Resilience;

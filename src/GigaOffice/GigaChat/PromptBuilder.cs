@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Buffers;
 using System.Globalization;
 using System.Text;

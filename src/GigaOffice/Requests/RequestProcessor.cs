@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Diagnostics;
 using System.Text.Json;
 using GigaOffice.Configuration;
