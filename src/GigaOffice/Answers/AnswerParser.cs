@@ -72,6 +72,10 @@ public sealed partial class AnswerParser
             : ParsedAnswer.Failed(ParseFailure.NoJson, "в ответе модели нет ни JSON-объекта с результатом, ни таблицы");
     }
 
+    /// <summary>The model's answer: the arguments of the function it called, or else its text.</summary>
+    public ParsedAnswer Parse(GigaChatCompletion completion, AnswerContext context) =>
+        completion.FunctionCall is { } called ? ParseArguments(called.Name, called.Arguments, context) : Parse(completion.Content, context);
+
     /// <summary>
     /// The arguments of a function the model called (GigaChat function calling): already a JSON
     /// object in the documented shape, read by the same readers as a text answer.

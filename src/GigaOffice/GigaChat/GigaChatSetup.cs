@@ -14,6 +14,7 @@ public static class GigaChatSetup
     public static IServiceCollection AddGigaChat(this IServiceCollection services, GigaChatOptions options)
     {
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<MeasuredPrompts>();
         services.AddSingleton<AnswerParser>();
         services.AddSingleton<GigaChatConnectivity>();
         switch (options.Mode)

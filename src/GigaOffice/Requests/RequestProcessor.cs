@@ -1,4 +1,3 @@
-using GigaOffice.Answers;
 using System.Diagnostics;
 using System.Text.Json;
 using GigaOffice.Configuration;
@@ -20,8 +19,8 @@ namespace GigaOffice.Requests;
 public sealed class RequestProcessor(
     IServiceScopeFactory scopes,
     PromptCatalog prompts,
-    PromptBuilder promptBuilder,
-    AnswerParser parser,
+    MeasuredPrompts promptBuilder,
+    Answers.AnswerParser parser,
     IGigaChatClient gigaChat,
     IGigaChatQuota quota,
     IRequestQueue queue,
@@ -118,7 +117,7 @@ public sealed class RequestProcessor(
                 "error" => ("upstream_error", "Модель вернула ошибку при генерации ответа. Повторите запрос позже."),
                 _ => default((string, string)?),
             };
-            var parsed = finishFailure is null ? parser.Parse(completion.Content, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData)) : null;
+            var parsed = finishFailure is null ? parser.Parse(completion, new Answers.AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData)) : null;
             var outcome = new Outcome(completion, gigaChatMs, category.Version, ResultCacheKey.For(request, category.Version, gigaChat.Mode, _model));
             if (parsed is { Success: true, Repairs.Count: > 0 })
                 logger.LogInformation("Request {RequestId}: the model's answer was repaired: {Repairs}", id, string.Join("; ", parsed.Repairs));
@@ -203,7 +202,7 @@ public sealed class RequestProcessor(
                 TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
                 InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
             };
-            var prompt = promptBuilder.Build(category, context, _maxTokens);
+            var prompt = await promptBuilder.BuildAsync(category, context, _maxTokens, cancellationToken);
 
             logger.LogDebug("Calling GigaChat for request {RequestId}, attempt {Attempt}", request.Id, attempt);
             var callStarted = Stopwatch.GetTimestamp();
@@ -301,7 +300,7 @@ public sealed class RequestProcessor(
         var resultJson = JsonSerializer.Serialize(answer, GigaOfficeJson.Options);
         var usage = outcome.Completion.Usage;
         var done = new CompletedRequest(now, resultJson, outcome.CacheKey, outcome.Completion.Model, outcome.PromptVersion,
-            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, processingMs, outcome.GigaChatMs);
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, processingMs, outcome.GigaChatMs) { PrecachedPromptTokens = usage.PrecachedPromptTokens };
         var stored = await StoreAsync(db, id, attempt, leaseUntil, ct => results.CompleteAsync(db, id, attempt, done, ct));
         if (!stored) return ProcessOutcome.Busy;
         // Only the worker that still owned the request counts it, so a takeover is not counted twice.
@@ -325,12 +324,13 @@ public sealed class RequestProcessor(
             .SetProperty(r => r.LeaseUntil, (DateTime?)null)
             .SetProperty(r => r.ErrorCode, code)
             .SetProperty(r => r.ErrorMessage, message)
-            .SetProperty(r => r.RawAnswer, outcome == null ? null : outcome.Completion.Content)
+            .SetProperty(r => r.RawAnswer, outcome == null ? null : outcome.Completion.RawAnswer)
             .SetProperty(r => r.Model, outcome == null ? null : outcome.Completion.Model)
             .SetProperty(r => r.PromptVersion, outcome == null ? null : outcome.PromptVersion)
             .SetProperty(r => r.PromptTokens, usage.PromptTokens)
             .SetProperty(r => r.CompletionTokens, usage.CompletionTokens)
             .SetProperty(r => r.TotalTokens, usage.TotalTokens)
+            .SetProperty(r => r.PrecachedPromptTokens, usage.PrecachedPromptTokens)
             .SetProperty(r => r.ProcessingMs, processingMs)
             .SetProperty(r => r.GigaChatMs, outcome == null ? null : outcome.GigaChatMs), ct));
         if (stored) metrics.RequestFinished(category, completed: false, Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome?.GigaChatMs, usage, code);

@@ -165,7 +165,7 @@ public sealed class SqliteResultStore(string connectionString) : IResultStore, I
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _command, _begin, _commit, _rollback;
         private readonly SqliteParameter _id, _attempt, _previousAttempt, _completedAt, _resultJson, _cacheKey, _model,
-            _promptVersion, _promptTokens, _completionTokens, _totalTokens, _processingMs, _gigaChatMs;
+            _promptVersion, _promptTokens, _completionTokens, _totalTokens, _precachedTokens, _processingMs, _gigaChatMs;
 
         public PreparedCompletion(string connectionString)
         {
@@ -179,7 +179,7 @@ public sealed class SqliteResultStore(string connectionString) : IResultStore, I
                     UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = $attempt, "CompletedAt" = $completedAt, "LeaseUntil" = NULL,
                       "ResultJson" = $resultJson, "CacheKey" = $cacheKey, "Model" = $model, "PromptVersion" = $promptVersion,
                       "PromptTokens" = $promptTokens, "CompletionTokens" = $completionTokens, "TotalTokens" = $totalTokens,
-                      "ProcessingMs" = $processingMs, "GigaChatMs" = $gigaChatMs
+                      "PrecachedPromptTokens" = $precachedTokens, "ProcessingMs" = $processingMs, "GigaChatMs" = $gigaChatMs
                     WHERE "Id" = $id AND (("Status" = 'processing' AND "Attempts" = $attempt) OR ("Status" = 'queued' AND "Attempts" = $previousAttempt))
                     """;
                 // The types EF maps these columns to, so the values are written as EF writes them:
@@ -195,6 +195,7 @@ public sealed class SqliteResultStore(string connectionString) : IResultStore, I
                 _promptTokens = Add("$promptTokens", SqliteType.Integer);
                 _completionTokens = Add("$completionTokens", SqliteType.Integer);
                 _totalTokens = Add("$totalTokens", SqliteType.Integer);
+                _precachedTokens = Add("$precachedTokens", SqliteType.Integer);
                 _processingMs = Add("$processingMs", SqliteType.Real);
                 _gigaChatMs = Add("$gigaChatMs", SqliteType.Real);
                 _command.Prepare();
@@ -244,6 +245,7 @@ public sealed class SqliteResultStore(string connectionString) : IResultStore, I
             _promptTokens.Value = done.PromptTokens;
             _completionTokens.Value = done.CompletionTokens;
             _totalTokens.Value = done.TotalTokens;
+            _precachedTokens.Value = done.PrecachedPromptTokens;
             _processingMs.Value = done.ProcessingMs;
             _gigaChatMs.Value = done.GigaChatMs;
             return _command.ExecuteNonQuery();

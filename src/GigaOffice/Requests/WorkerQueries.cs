@@ -64,7 +64,7 @@ internal static class WorkerQueries
             UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = {attempt}, "CompletedAt" = {done.CompletedAt}, "LeaseUntil" = NULL,
               "ResultJson" = {done.ResultJson}, "CacheKey" = {done.CacheKey}, "Model" = {done.Model}, "PromptVersion" = {done.PromptVersion},
               "PromptTokens" = {done.PromptTokens}, "CompletionTokens" = {done.CompletionTokens}, "TotalTokens" = {done.TotalTokens},
-              "ProcessingMs" = {done.ProcessingMs}, "GigaChatMs" = {done.GigaChatMs}
+              "PrecachedPromptTokens" = {done.PrecachedPromptTokens}, "ProcessingMs" = {done.ProcessingMs}, "GigaChatMs" = {done.GigaChatMs}
             WHERE "Id" = {id} AND (("Status" = 'processing' AND "Attempts" = {attempt}) OR ("Status" = 'queued' AND "Attempts" = {attempt - 1}))
             """, ct);
 }
@@ -72,4 +72,8 @@ internal static class WorkerQueries
 /// <summary>What a completed request stores.</summary>
 public sealed record CompletedRequest(
     DateTime CompletedAt, string ResultJson, string CacheKey, string Model, int PromptVersion,
-    int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double GigaChatMs);
+    int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double GigaChatMs)
+{
+    /// <summary>The part of the prompt GigaChat served from its session cache.</summary>
+    public int PrecachedPromptTokens { get; init; }
+}
