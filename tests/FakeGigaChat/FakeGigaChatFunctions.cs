@@ -17,6 +17,12 @@ public sealed partial class FakeGigaChatServer
         set => _ignoreFunctions = value;
     }
 
+    /// <summary>
+    /// Multiplies what POST /tokens/count answers (default 1: characters / 3), to play a tokenizer
+    /// that counts more tokens than the service's estimate.
+    /// </summary>
+    public double TokenCountFactor { get; set; } = 1;
+
     /// <summary>Reads functions and function_call; as GigaChat, refuses (422) a forced function that is not offered.</summary>
     private static (List<string> Functions, string? FunctionCall, string? Forced) ParseFunctions(JsonElement root)
     {

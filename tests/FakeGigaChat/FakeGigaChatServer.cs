@@ -743,7 +743,7 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         }
 
         await WriteJsonAsync(context, StatusCodes.Status200OK,
-            inputs.Select(text => new { @object = "tokens", tokens = EstimateTokens(text.Length), characters = text.Length }).ToArray());
+            inputs.Select(text => new { @object = "tokens", tokens = (int)Math.Ceiling(EstimateTokens(text.Length) * TokenCountFactor), characters = text.Length }).ToArray());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -28,12 +28,14 @@ public sealed record AnswerFunction(string Name, string Category, string Kind, s
 /// </summary>
 public static class AnswerFunctions
 {
+    // Cells are typed as strings: a schema of one type per field is what function calling APIs
+    // accept everywhere, and the table reader turns numbers written as text back into numbers.
     private const string TableSchema = """
         {"type": "object", "properties": {
           "text": {"type": "string", "description": "Короткое пояснение для пользователя на русском языке"},
           "output_range": {"type": "string", "description": "Диапазон листа для таблицы в нотации A1, например F1:H4; размер равен размеру table"},
           "table": {"type": "array", "description": "Строки таблицы; первая строка — заголовки. Числа — числами (1234.5), формулы — строками с '=' и английскими именами функций",
-                    "items": {"type": "array", "items": {"type": ["string", "number", "boolean", "null"]}}},
+                    "items": {"type": "array", "items": {"type": "string", "description": "Значение ячейки: число (1234.5), текст или формула (=SUM(B2:B4)); пустая ячейка — пустая строка"}}},
           "columns": {"type": "array", "description": "Числовые форматы столбцов таблицы",
                       "items": {"type": "object", "properties": {"index": {"type": "integer"}, "format": {"type": "string"}}, "required": ["index"]}}
         }, "required": ["text", "table"]}
@@ -59,7 +61,7 @@ public static class AnswerFunctions
           "text": {"type": "string", "description": "Что показывает диаграмма"},
           "output_range": {"type": "string", "description": "Диапазон для таблицы частот (только гистограмма)"},
           "table": {"type": "array", "description": "Таблица частот (только гистограмма): интервал и количество",
-                    "items": {"type": "array", "items": {"type": ["string", "number", "null"]}}},
+                    "items": {"type": "array", "items": {"type": "string", "description": "Интервал или количество"}}},
           "chart": {"type": "object", "properties": {
             "type": {"type": "string", "description": "Тип диаграммы ONLYOFFICE: bar, horizontalBar, lineNormal, pie, doughnut, scatter, area, barStacked"},
             "title": {"type": "string"}, "data_range": {"type": "string", "description": "Диапазон данных в нотации A1 с подписями"},

@@ -137,6 +137,44 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     }
 
     [Fact]
+    public async Task Near_the_limit_a_prompt_larger_by_gigachats_count_is_cut_to_the_measured_budget()
+    {
+        var request = ManyRows(40);
+        await using (var probe = new RealModeApp(RealModeApp.Cloud(Fake)))
+        {
+            var probeClient = probe.CreateClient();
+            await probeClient.WaitResultAsync(await probeClient.SubmitAsync(request));
+        }
+        var estimate = Fake.ChatCalls.Single().Request!.Messages.Sum(m => (m.Content.Length + 1) / 2);
+        Fake.Reset();
+        // GigaChat counts 2 × characters / 3 here: a third more than the estimate, so a prompt the
+        // estimate puts 5% under the limit is over it, and rows must go.
+        Fake.TokenCountFactor = 2;
+        var limit = (int)(estimate / 0.95);
+        var settings = RealModeApp.Cloud(Fake);
+        settings["GigaChat:MaxTokensPerRequest"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var app = new RealModeApp(settings);
+        var client = app.CreateClient();
+
+        var result = await client.WaitResultAsync(await client.SubmitAsync(request));
+
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        Assert.True(result.GetProperty("result").GetProperty("data_truncated").GetBoolean());
+        var sent = Fake.ChatCalls.Single().Request!.Messages;
+        Assert.True(sent.Sum(m => 2 * ((m.Content.Length + 2) / 3)) <= limit, "the prompt sent must fit GigaChat's count");
+        Assert.Equal(1, Fake.TokenCountCallCount);
+    }
+
+    private static object ManyRows(int rows) => new
+    {
+        query_text = "Проанализируй данные продаж и найди тренды",
+        input_range = $"A1:D{rows + 1}",
+        category = "analysis",
+        input_data = new object[][] { ["Товар", "Январь", "Февраль", "Март"] }
+            .Concat(Enumerable.Range(1, rows).Select(i => new object[] { $"Товар {i}", 100 + i, 120 + i, 110 + i })).ToArray(),
+    };
+
+    [Fact]
     public async Task Precached_prompt_tokens_are_stored_and_shown_in_both_metrics_and_the_session_is_stable()
     {
         Fake.Responder = _ => FakeReply.Function(Arguments) with { PromptTokens = 1500, CompletionTokens = 40, PrecachedPromptTokens = 1200 };
