@@ -45,7 +45,7 @@ public static class ClientIdentityExtensions
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ClientKeyStore keys, IProblemDetailsService problems)
+    ClientKeyStore keys, IProblemDetailsService problems, ClientAuthMode mode)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -56,6 +56,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // In open mode keys are ignored, not half-checked.
+        if (!mode.Required) return AuthenticateResult.NoResult();
         var presented = ReadKey(Request);
         if (presented is null) return AuthenticateResult.NoResult();
         ClientKey? key;

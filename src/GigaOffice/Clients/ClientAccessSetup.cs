@@ -61,15 +61,15 @@ public static class ClientAccessSetup
         services.AddSingleton<IValidateOptions<CorsOptions>, OperationsOptionsValidation>();
 
         services.AddScoped<ClientKeyStore>();
-        // Without a default scheme nothing is authenticated: in open mode keys are ignored, not half-checked.
-        services.AddAuthentication(o => { if (mode.Required) o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName; })
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthorizationHandler, ClientKeyRequirementHandler>();
         // Every endpoint needs a client key unless it says otherwise (health, docs, /metrics, admin):
         // an endpoint added later is protected by default.
         services.AddAuthorization(o =>
         {
-            if (mode.Required)
-                o.FallbackPolicy = new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build();
+            o.AddClientPolicy();
+            o.FallbackPolicy = o.GetPolicy(EndpointAccess.ClientPolicy);
         });
         services.AddClientRateLimiting();
 

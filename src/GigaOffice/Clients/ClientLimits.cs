@@ -18,7 +18,7 @@ public static class ClientLimits
     public static void AddClientRateLimiting(this IServiceCollection services) =>
         services.AddRateLimiter(o =>
         {
-            o.AddPolicy(RateLimitPolicy, http => http.GetClient() is { } client
+            o.AddPolicy(RateLimitPolicy, http => http.GetClient() is { } client && http.IsLimited()
                 // The limit is part of the partition key, so a changed limit takes effect at once.
                 ? RateLimitPartition.GetSlidingWindowLimiter($"{client.Id:N}:{client.RequestsPerMinute}", _ => new SlidingWindowRateLimiterOptions
                 {
@@ -39,12 +39,6 @@ public static class ClientLimits
             };
         });
 
-    /// <summary>Puts the per-key limits on an endpoint that accepts work.</summary>
-    public static RouteHandlerBuilder WithClientLimits(this RouteHandlerBuilder endpoint) => endpoint
-        .RequireRateLimiting(RateLimitPolicy)
-        .AddEndpointFilter<DailyTokenBudgetFilter>()
-        .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
     public static ProblemHttpResult TooManyRequests(HttpContext http, TimeSpan retryAfter, string title, string detail)
     {
         var seconds = (long)Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds));
@@ -64,7 +58,7 @@ public sealed class DailyTokenBudgetFilter(ClientKeyStore keys, TimeProvider tim
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (http.GetClient() is not { DailyTokenBudget: > 0 } client) return await next(context);
+        if (http.GetClient() is not { DailyTokenBudget: > 0 } client || !http.IsLimited()) return await next(context);
         var used = await keys.TokensUsedTodayAsync(client.Id, http.RequestAborted);
         if (used < client.DailyTokenBudget) return await next(context);
 

@@ -25,7 +25,8 @@ public static class FeedbackEndpoints
 {
     public static IEndpointRouteBuilder MapFeedback(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/ai/feedback", SubmitAsync).WithTags("Запросы к ИИ")
+        var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ").RequireClientAccess().WithClientLimits();
+        group.MapPost("/feedback", SubmitAsync).Free()
             .WithSummary("Оценить ответ")
             .WithDescription("Оценка от 1 до 5 и комментарий к обработанному запросу. Повторная оценка того же запроса заменяет прежнюю.");
         return app;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using GigaOffice.Clients;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
 using GigaOffice.Queue;
@@ -73,10 +74,10 @@ public static class HealthEndpoints
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей").AllowAnonymous();
+        app.MapGet("/api/health", ReportAsync).WithTags("Состояние").WithSummary("Состояние сервиса и его частей").PublicEndpoint();
         // For orchestrators: alive = the process answers; ready = it can take requests.
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).PublicEndpoint();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).PublicEndpoint();
         return app;
     }
 

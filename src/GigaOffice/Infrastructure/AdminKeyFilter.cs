@@ -47,9 +47,12 @@ public sealed class AdminKeyFilter(IOptions<AdminOptions> options, ILogger<Admin
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }
 
+/// <summary>Endpoint metadata: guarded by the admin key, not a client key.</summary>
+public sealed class AdminEndpointMetadata;
+
 public static class AdminKeyFilterExtensions
 {
     /// <summary>Admin endpoints answer to the admin key instead of a client key.</summary>
     public static TBuilder RequireAdminKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AllowAnonymous().AddEndpointFilter<TBuilder, AdminKeyFilter>();
+        builder.AllowAnonymous().AddEndpointFilter<TBuilder, AdminKeyFilter>().WithMetadata(new AdminEndpointMetadata());
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GigaOffice.Clients;
 using GigaOffice.Requests;
 using Microsoft.OpenApi;
 
@@ -31,7 +32,7 @@ public static class OpenApiSetup
 
     public static WebApplication MapApiDocs(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").PublicEndpoint();
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";

@@ -40,7 +40,8 @@ public static class MetricsEndpoints
 
     public static IEndpointRouteBuilder MapUsageMetrics(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/metrics", SummaryAsync).WithTags("Метрики")
+        var group = app.MapGroup("/api/metrics").WithTags("Метрики").RequireClientAccess().WithClientLimits();
+        group.MapGet("", SummaryAsync).Free()
             .WithSummary("Статистика использования")
             .WithDescription("period: 1h, 24h (по умолчанию), 7d, 30d или all; либо from/to в ISO 8601 (UTC).");
         return app;

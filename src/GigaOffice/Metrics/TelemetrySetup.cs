@@ -1,4 +1,5 @@
 using System.Reflection;
+using GigaOffice.Clients;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
@@ -47,7 +48,7 @@ public static class TelemetrySetup
     /// <summary>The Prometheus scrape endpoint. Open like health (no secrets, bounded labels); restrict it in nginx.</summary>
     public static WebApplication MapPrometheusMetrics(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous().ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics").PublicEndpoint().ExcludeFromDescription();
         return app;
     }
 

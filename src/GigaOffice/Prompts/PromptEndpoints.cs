@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GigaOffice.Clients;
 using GigaOffice.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,10 +21,11 @@ public static class PromptEndpoints
 {
     public static IEndpointRouteBuilder MapPrompts(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/prompts").WithTags("Промпты");
-        group.MapGet("/categories", CategoriesAsync).WithSummary("Категории запросов");
-        group.MapGet("/presets", PresetsAsync).WithSummary("Предустановленные промпты, с фильтром по категории");
-        group.MapPost("/classify", ClassifyAsync).WithSummary("Определить категорию запроса");
+        var group = app.MapGroup("/api/prompts").WithTags("Промпты").RequireClientAccess().WithClientLimits();
+        group.MapGet("/categories", CategoriesAsync).Free().WithSummary("Категории запросов");
+        group.MapGet("/presets", PresetsAsync).Free().WithSummary("Предустановленные промпты, с фильтром по категории");
+        // Classifying may ask GigaChat (cloud/mtls mode), so it counts like a request.
+        group.MapPost("/classify", ClassifyAsync).Spending().WithSummary("Определить категорию запроса");
         return app;
     }
 

@@ -16,16 +16,16 @@ public static class RequestEndpoints
 {
     public static IEndpointRouteBuilder MapRequests(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ");
+        var group = app.MapGroup("/api/ai").WithTags("Запросы к ИИ").RequireClientAccess().WithClientLimits();
 
-        group.MapPost("/process", ProcessAsync).WithClientLimits()
+        group.MapPost("/process", ProcessAsync).Spending()
             .WithSummary("Принять запрос на обработку")
             .WithDescription("Проверяет запрос, сохраняет его и ставит в очередь. Ответ приходит сразу с request_id; результат — через /api/ai/status и /api/ai/result.")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        group.MapGet("/status/{request_id}", StatusAsync).WithSummary("Статус обработки запроса")
+        group.MapGet("/status/{request_id}", StatusAsync).Free().WithSummary("Статус обработки запроса")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/result/{request_id}", ResultAsync).WithSummary("Результат обработки запроса")
+        group.MapGet("/result/{request_id}", ResultAsync).Free().WithSummary("Результат обработки запроса")
             .WithDescription("200 — запрос завершён (completed или failed с кодом ошибки); 409 — ещё в очереди или в работе; 404 — нет такого запроса.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;

@@ -17,12 +17,12 @@ public static class StructuredEndpoints
 {
     public static IEndpointRouteBuilder MapStructuredRequests(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/ai").WithTags("Запросы к ИИ (структурированный формат)");
-        group.MapPost("/process", ProcessAsync)
+        var group = app.MapGroup("/api/v1/ai").WithTags("Запросы к ИИ (структурированный формат)").RequireClientAccess().WithClientLimits();
+        group.MapPost("/process", ProcessAsync).Spending()
             .WithSummary("Принять запрос со структурированной таблицей")
             .WithDescription("Таблица передаётся как заголовок и строки (values, style) со стилями. Результат — через /api/v1/ai/result/{request_id} в виде документа: worksheet, data, columns, styles, chart.");
-        group.MapGet("/status/{request_id}", RequestEndpoints.StatusAsync).WithSummary("Статус обработки запроса");
-        group.MapGet("/result/{request_id}", ResultAsync)
+        group.MapGet("/status/{request_id}", RequestEndpoints.StatusAsync).Free().WithSummary("Статус обработки запроса");
+        group.MapGet("/result/{request_id}", ResultAsync).Free()
             .WithSummary("Результат в структурированном формате")
             .WithDescription("Работает для запросов, принятых через любой API: простой ответ (массив строк) переводится в документ.");
         return app;
