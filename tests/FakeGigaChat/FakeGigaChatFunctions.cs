@@ -17,9 +17,6 @@ public sealed partial class FakeGigaChatServer
         set => _ignoreFunctions = value;
     }
 
-    /// <summary>While true a request that offers functions is refused with 422, as by a model or scope without function calling.</summary>
-    public bool RefuseFunctions { get; set; }
-
     /// <summary>
     /// Multiplies what POST /tokens/count answers (default 1: characters / 3), to play a tokenizer
     /// that counts more tokens than the service's estimate.

@@ -473,12 +473,6 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
             return;
         }
         outcome.Request = request;
-        if (RefuseFunctions && request.Functions.Count > 0)
-        {
-            outcome.StatusCode = StatusCodes.Status422UnprocessableEntity;
-            await WriteErrorAsync(context, outcome.StatusCode, "Functions are not supported for this model");
-            return;
-        }
 
         FakeReply reply;
         if (_scriptedChatReplies.TryDequeue(out var scripted))

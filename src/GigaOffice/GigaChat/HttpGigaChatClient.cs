@@ -38,27 +38,6 @@ public sealed class HttpGigaChatClient(
 
     public async Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken)
     {
-        var offered = request.Functions is null && DefaultFunctions(request.Context.Category).Count > 0;
-        try
-        {
-            return await SendChatAsync(request, cancellationToken);
-        }
-        catch (GigaChatException ex) when (ex.Code == "bad_request" && offered)
-        {
-            // A model or scope without function calling refuses the functions (400/422). If the same
-            // request without them is accepted, this instance stops offering them: answers are read from text.
-            var completion = await SendChatAsync(request with { Functions = [] }, cancellationToken);
-            if (!_functionsRefused)
-                logger.LogWarning("GigaChat refused the answer functions; structured answers are read from text from now on (set GIGACHAT_USE_FUNCTIONS=false to skip the attempt)");
-            _functionsRefused = true;
-            return completion;
-        }
-    }
-
-    private volatile bool _functionsRefused;
-
-    private async Task<GigaChatCompletion> SendChatAsync(GigaChatRequest request, CancellationToken cancellationToken)
-    {
         var functions = request.Functions ?? DefaultFunctions(request.Context.Category);
         var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList())
         {
@@ -126,7 +105,7 @@ public sealed class HttpGigaChatClient(
 
     /// <summary>The category's answer function, forced, where the category needs structure and functions are on.</summary>
     private IReadOnlyList<AnswerFunction> DefaultFunctions(string category) =>
-        _options.UseFunctions && !_functionsRefused && AnswerFunctions.IsForced(category) ? [AnswerFunctions.ForCategory(category)!] : [];
+        _options.UseFunctions && AnswerFunctions.IsForced(category) ? [AnswerFunctions.ForCategory(category)!] : [];
 
     // Texts measured by POST /tokens/count, by SHA-256 of their content: a category's system prompt
     // and examples repeat in every request, so only the user's message is usually measured again.

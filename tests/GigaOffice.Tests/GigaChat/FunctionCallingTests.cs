@@ -73,23 +73,6 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     }
 
     [Fact]
-    public async Task A_model_that_refuses_functions_is_asked_again_without_them_and_then_never_offered_them()
-    {
-        Fake.RefuseFunctions = true;
-        Fake.Responder = _ => FakeReply.Text(RealModeApp.AnalysisAnswer);
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
-        var client = app.CreateClient();
-
-        var first = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
-        var second = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
-
-        Assert.Equal("completed", first.GetProperty("status").GetString());
-        Assert.Equal("completed", second.GetProperty("status").GetString());
-        Assert.Equal([422, 200, 200], Fake.ChatCalls.Select(c => c.StatusCode));
-        Assert.Equal([1, 0, 0], Fake.ChatCalls.Select(c => c.Request!.Functions.Count));
-    }
-
-    [Fact]
     public async Task Unusable_function_arguments_fail_with_a_code_and_the_call_is_kept()
     {
         Fake.Responder = _ => FakeReply.Function("""{"text": "", "table": []}""");
