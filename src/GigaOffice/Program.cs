@@ -8,6 +8,7 @@ using GigaOffice.Metrics;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
 using GigaOffice.Retention;
+using GigaOffice.Upstream;
 using Microsoft.Extensions.Options;
 
 MallocArenas.Apply(); // before the host starts the threads that allocate natively
@@ -47,12 +48,13 @@ app.UseCorrelationId();
 app.UseGigaOfficeRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseRequestBodyLimit();
 
 // A worker-only instance (SERVICE_ROLE=worker) answers health probes and nothing else.
 var runsApi = app.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.RunsApi;
 if (runsApi) app.MapApiDocs(); // before client authentication: the docs are public
 app.UseClientAccess();
+// After CORS: a browser must be able to read the 413 (and see Retry-After on a 429).
+app.UseRequestBodyLimit();
 
 app.MapHealth();
 if (runsApi)
@@ -64,6 +66,7 @@ if (runsApi)
     app.MapPromptAdmin();
     app.MapClientKeyAdmin();
     app.MapUsageMetrics();
+    app.MapUpstreamApi();
 }
 app.MapPrometheusMetrics();
 

@@ -244,7 +244,7 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
             RawAnswer = i % 2 == 0 ? null : "ответ", ErrorCode = null, ErrorMessage = i % 4 == 1 ? "сообщение" : null, Model = "GigaChat-2-Max",
             PromptVersion = i % 2 == 0 ? null : i, PromptTokens = 10 + i, CompletionTokens = 20 + i, TotalTokens = 30 + 2 * i,
             ProcessingMs = i % 2 == 0 ? null : 12.25 + i, GigaChatMs = 0.125, CacheKey = $"key-{i}", CachedFromId = i % 5 == 0 ? Guid.NewGuid() : null,
-            TableInfoJson = "{}", InputStylesJson = null, ClassifiedBy = i % 2 == 0 ? "keyword" : null, ClassificationTokens = i,
+            TableInfoJson = "{}", InputStylesJson = null, ClassifiedBy = i % 2 == 0 ? "offline" : null, ClassificationTokens = i,
         };
         var first = Row(0);
         await writer.SaveAsync(first);

@@ -73,13 +73,10 @@ public static class ClientAccessSetup
         });
         services.AddClientRateLimiting();
 
-        var origins = configuration.GetSection(CorsOptions.Section).Get<CorsOptions>()?.Origins ?? [];
-        services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
-            .WithOrigins(origins)
-            .WithMethods("GET", "POST", "PUT", "DELETE")
-            .WithHeaders("Authorization", ApiKeyAuthenticationHandler.HeaderName, "Content-Type", "X-Correlation-ID")
-            .WithExposedHeaders("Retry-After", "X-Correlation-ID", "Location")
-            .SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        services.AddSingleton<IValidateOptions<CorsOptions>, NullOriginValidation>();
+        // The policy depends on the path (Origin: null only for the client API), see ClientCorsPolicyProvider.
+        services.AddCors();
+        services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ClientCorsPolicyProvider>();
 
         services.AddHostedService<ClientAccessReport>();
     }
@@ -112,6 +109,7 @@ public sealed class ClientAccessReport(
         var origins = cors.Value.Origins;
         if (origins.Length == 0) logger.LogInformation("CORS: no browser origin is allowed (set CORS_ALLOWED_ORIGINS to the document server's origin)");
         else logger.LogInformation("CORS: allowed origins {Origins}", origins);
+        if (cors.Value.AllowNullOrigin) logger.LogInformation("CORS: Origin: null (desktop editors) is allowed on the client API");
 
         if (!mode.Required) return;
         try

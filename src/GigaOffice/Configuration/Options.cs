@@ -139,8 +139,13 @@ public sealed class ResultCacheOptions
 public sealed class ClassifierOptions
 {
     public const string Section = "Classifier";
-    /// <summary>How long <c>/api/ai/process</c> waits for the model's classification before using the keyword classifier.</summary>
+    /// <summary>How long <c>/api/ai/process</c> waits for the model's classification before using the offline classifier's.</summary>
     public double TimeoutSeconds { get; set; } = 15;
+    /// <summary>
+    /// From this calibrated confidence of the offline classifier on, GigaChat is not asked to classify
+    /// (<c>CLASSIFIER_CONFIDENCE_THRESHOLD</c>): 0 never asks it, 1 always does (docs/answers.md has the measured trade-off).
+    /// </summary>
+    public double ConfidenceThreshold { get; set; } = 0.8;
 }
 
 /// <summary>Client authentication (<c>AUTH_MODE</c>): auto, required or off.</summary>
@@ -156,6 +161,8 @@ public sealed class CorsOptions
 {
     public const string Section = "Cors";
     public string? AllowedOrigins { get; set; }
+    /// <summary>Answer <c>Origin: null</c> (desktop editors' local plugins) on the client API only (<c>CORS_ALLOW_NULL_ORIGIN</c>).</summary>
+    public bool AllowNullOrigin { get; set; }
 
     public string[] Origins => (AllowedOrigins ?? "")
         .Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

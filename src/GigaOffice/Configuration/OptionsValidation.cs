@@ -58,7 +58,9 @@ public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IV
     public ValidateOptionsResult Validate(string? name, ClassifierOptions o) =>
         o.TimeoutSeconds is < 1 or > 120
             ? ValidateOptionsResult.Fail("CLASSIFIER_TIMEOUT_SECONDS must be between 1 and 120 seconds.")
-            : ValidateOptionsResult.Success;
+            : o.ConfidenceThreshold is < 0 or > 1 || double.IsNaN(o.ConfidenceThreshold)
+                ? ValidateOptionsResult.Fail("CLASSIFIER_CONFIDENCE_THRESHOLD must be between 0 (never ask GigaChat to classify) and 1 (always ask).")
+                : ValidateOptionsResult.Success;
 }
 
 public sealed class OperationsOptionsValidation :

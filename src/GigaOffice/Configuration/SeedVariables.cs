@@ -64,6 +64,7 @@ public static class SeedVariables
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
         ["RESULT_CACHE_TTL_SECONDS"] = "ResultCache:TtlSeconds",
         ["CLASSIFIER_TIMEOUT_SECONDS"] = "Classifier:TimeoutSeconds",
+        ["CLASSIFIER_CONFIDENCE_THRESHOLD"] = "Classifier:ConfidenceThreshold",
 
         ["SERVICE_ROLE"] = "Worker:Role",
         ["WORKER_CONCURRENCY"] = "Worker:Concurrency",
@@ -73,6 +74,7 @@ public static class SeedVariables
 
         ["AUTH_MODE"] = "Auth:Mode",
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
+        ["CORS_ALLOW_NULL_ORIGIN"] = "Cors:AllowNullOrigin",
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",
         ["RETENTION_DAYS"] = "Retention:Days",
         ["MEMORY_TRIM_INTERVAL_SECONDS"] = "Memory:TrimIntervalSeconds",

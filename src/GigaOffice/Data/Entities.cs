@@ -73,8 +73,10 @@ public sealed class AiRequest
     public string? TableInfoJson { get; set; }
     /// <summary>Styles of the input table when it came through the structured API (JSON of InputStyles).</summary>
     public string? InputStylesJson { get; set; }
-    /// <summary>"model" or "keyword" when the service chose the category.</summary>
+    /// <summary>Who chose the category: "client", "offline", "model" or "function" (<see cref="Prompts.ClassificationSource"/>).</summary>
     public string? ClassifiedBy { get; set; }
+    /// <summary>The confidence of the classification that chose the category; null when the client named it.</summary>
+    public double? ClassificationConfidence { get; set; }
     /// <summary>Tokens the classification call to GigaChat used (billed apart from the answer).</summary>
     public int ClassificationTokens { get; set; }
 }
@@ -120,7 +122,7 @@ public sealed class PromptCategory
     public string SystemPrompt { get; set; } = "";
     /// <summary>JSON array of worked examples sent to the model before the user's request.</summary>
     public string ExamplesJson { get; set; } = "[]";
-    /// <summary>JSON array of lower-case keyword stems for the keyword classifier.</summary>
+    /// <summary>JSON array of lower-case keyword stems that pull requests to the category in the offline classifier.</summary>
     public string KeywordsJson { get; set; } = "[]";
     public int Version { get; set; } = 1;
     /// <summary>Set when an admin changed the row: seeding at start then leaves it alone.</summary>

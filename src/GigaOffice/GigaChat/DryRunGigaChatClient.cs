@@ -23,6 +23,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
     {
         if (_delayMs > 0) await Task.Delay(_delayMs, cancellationToken);
         var table = Table.From(request.Context);
+        var columns = ColumnInfo.From(request.Context.InputStyles) ?? [];
         var answer = request.Context.Category switch
         {
             "spreadsheet-analysis" => Analyze(table),
@@ -30,6 +31,8 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
             "spreadsheet-transformation" => Transform(table, request.Context.QueryText),
             "spreadsheet-search" => Search(table, request.Context.QueryText),
             "spreadsheet-formatting" => Format(table),
+            "data-chart" when table.Rows.Count == 0 && columns.Count > 0 => DescribedColumns.Chart(columns, request.Context.InputRange, ChartType(request.Context.QueryText), Title(request.Context.QueryText)),
+            "data-histogram" when table.Rows.Count == 0 && columns.Count > 0 => DescribedColumns.Histogram(columns, request.Context.InputRange),
             "data-chart" => Chart(table, request.Context.QueryText),
             "data-histogram" => Histogram(table),
             "spreadsheet-assistance" => Assist(request.Context.QueryText),
@@ -200,11 +203,7 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
 
     private static SpreadsheetAnswer Chart(Table table, string query)
     {
-        var q = query.ToLowerInvariant();
-        var type = q.Contains("круг") || q.Contains("pie") || q.Contains("дол") ? "pie"
-            : q.Contains("линейн") || q.Contains("line") || q.Contains("динамик") || q.Contains("тренд") ? "lineNormal"
-            : q.Contains("точечн") || q.Contains("scatter") ? "scatter"
-            : "bar";
+        var type = ChartType(query);
         if (!table.Body.Any(r => r.Any(c => Table.Number(c) is not null)))
             return new SpreadsheetAnswer { Text = "В выделенном диапазоне нет чисел, поэтому диаграмму построить нельзя. Выделите таблицу с числовыми данными." };
         var width = table.Rows.Max(r => r.Count);
@@ -216,6 +215,15 @@ public sealed class DryRunGigaChatClient(IOptions<GigaChatOptions> options) : IG
             Text = $"Построена {typeName} диаграмма по диапазону {dataRange}" + (seriesInRows ? ", ряды — строки таблицы." : "."),
             Chart = new ChartSpec { Type = type, Title = Title(query), DataRange = dataRange, SeriesInRows = seriesInRows, Position = table.RightOf(1, 1) },
         };
+    }
+
+    private static string ChartType(string query)
+    {
+        var q = query.ToLowerInvariant();
+        return q.Contains("круг") || q.Contains("pie") || q.Contains("дол") ? "pie"
+            : q.Contains("линейн") || q.Contains("line") || q.Contains("динамик") || q.Contains("тренд") || q.Contains("во времени") ? "lineNormal"
+            : q.Contains("точечн") || q.Contains("scatter") ? "scatter"
+            : "bar";
     }
 
     private static SpreadsheetAnswer Histogram(Table table)

@@ -53,7 +53,10 @@ public sealed class PromptBuilder
 
         var table = SheetTable.From(request.InputData);
         var styles = info.NeedsCellStyles || info.NeedsHeaderStyles ? RelevantStyles(request.InputStyles, table, request.InputRange, info) : null;
-        var user = new UserMessage(request.QueryText, request.InputRange, table, info, styles);
+        var user = new UserMessage(request.QueryText, request.InputRange, table, info, styles)
+        {
+            Columns = ColumnLines(ColumnInfo.From(request.InputStyles), table, category.Name),
+        };
         var total = table.Rows.Count;
         var sent = total;
         var withStats = info.NeedsColumnMetadata;
@@ -96,6 +99,9 @@ public sealed class PromptBuilder
         {
             Encoder = GigaOfficeJson.Options.Encoder, Indented = GigaOfficeJson.Options.WriteIndented,
         };
+
+        /// <summary>The client's column descriptions, already rendered: short, so written as they are.</summary>
+        public IReadOnlyList<string> Columns { get; init; } = [];
 
         private readonly int[] _rowLengths = new int[table.Rows.Count]; // 0: not measured yet (a row is at least "[]")
         private List<string>? _statistics;
@@ -143,6 +149,7 @@ public sealed class PromptBuilder
                     text.AppendLine(Invariant($"Показаны первые {rowsToSend} из {table.Rows.Count} строк таблицы: остальные не поместились в лимит модели.")
                                     + (withStats ? " Статистика выше посчитана по всем строкам." : ""));
             }
+            foreach (var line in Columns) text.AppendLine(line);
             if (styles is not null) text.Append("Оформление ячеек (JSON): ").AppendLine(styles);
         }
 
@@ -227,6 +234,25 @@ public sealed class PromptBuilder
             else
                 yield return Invariant($"{head}: текст — заполнено {filled} из {body.Count}, различных значений {texts.Count}");
         }
+    }
+
+    /// <summary>
+    /// Column descriptions a client sent (upstream API): each column's index, header, cells, format and
+    /// statistics over all its values. Chart and histogram clients send these instead of the values,
+    /// so the model is told to work from them (a histogram counts with COUNTIFS over the column's cells).
+    /// </summary>
+    private static List<string> ColumnLines(List<ColumnInfo>? columns, SheetTable table, string category)
+    {
+        if (columns is not { Count: > 0 }) return [];
+        var lines = new List<string> { "Столбцы (JSON: индекс в диапазоне, заголовок, ячейки на листе, формат, статистика по всем значениям):" };
+        lines.AddRange(columns.Select(c => JsonSerializer.Serialize(c, GigaOfficeJson.Options)));
+        if (table.Rows.Count == 0)
+        {
+            lines.Add("Значения ячеек не передаются: опирайся на диапазоны, форматы и статистику столбцов.");
+            if (category == "data-histogram")
+                lines.Add("Интервалы выбери по минимуму, максимуму и числу значений; количество в интервале запиши формулой по ячейкам столбца, например =COUNTIFS(B2:B100,\">=0\",B2:B100,\"<10\").");
+        }
+        return lines;
     }
 
     /// <summary>The input's styles the category needs: all of them, or only those touching the header row.</summary>

@@ -58,10 +58,10 @@ public sealed record HealthResponse(string Status, string Version, long UptimeSe
 
 public static class HealthEndpoints
 {
-    private static readonly string Version = typeof(HealthEndpoints).Assembly
+    internal static readonly string Version = typeof(HealthEndpoints).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
     // The process start, not the first health request: a static field would start counting only when first read.
-    private static readonly DateTime StartedAt = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+    internal static readonly DateTime StartedAt = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
     public static IServiceCollection AddGigaOfficeHealthChecks(this IServiceCollection services)
     {

@@ -28,8 +28,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
+        // Clients of the upstream API expect its own error format (FastAPI's 422 "detail").
+        if (Upstream.UpstreamErrors.Owns(http.Request.Path) && exception is BadHttpRequestException upstreamBad)
+        {
+            await Upstream.UpstreamErrors.FromBadRequest(upstreamBad).ExecuteAsync(http);
+            return true;
+        }
         var problem = exception switch
         {
+            BadHttpRequestException { InnerException: JsonException unknown } when UnknownField(unknown) is { } field =>
+                Invalid(field, $"Неизвестное поле «{field}»: в этом запросе такого поля нет. Проверьте имя поля по документации API."),
             BadHttpRequestException { InnerException: JsonException json } => Invalid(FieldOf(json.Path), "Неверный JSON или тип значения: " + Describe(json)),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 new ProblemDetails { Status = 413, Title = "Тело запроса слишком большое" },
@@ -82,8 +90,29 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static HttpValidationProblemDetails Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "Запрос не прошёл проверку" };
 
+    /// <summary>
+    /// The field named by System.Text.Json's refusal of an unmapped member ("The JSON property 'x' could
+    /// not be mapped..."), with the path of the object holding it: "styles[0].colour". The exception
+    /// carries the name only in its message; the tests of unknown fields catch a change of wording.
+    /// </summary>
+    public static string? UnknownField(JsonException json)
+    {
+        const string marker = "The JSON property '";
+        var message = json.Message;
+        var start = message.IndexOf(marker, StringComparison.Ordinal);
+        if (start < 0 || !message.Contains("could not be mapped", StringComparison.Ordinal)) return null;
+        start += marker.Length;
+        var end = message.IndexOf('\'', start);
+        if (end < 0) return null;
+        var name = message[start..end];
+        var parent = FieldOf(json.Path);
+        // The path may already end at the unknown property, or at the object that holds it.
+        if (parent == "body" || parent == name) return name;
+        return parent.EndsWith("." + name, StringComparison.Ordinal) ? parent : $"{parent}.{name}";
+    }
+
     /// <summary>"$.query_text" -> "query_text"; "$.input_data[2]" -> "input_data[2]"; "$" -> "body".</summary>
-    private static string FieldOf(string? path) =>
+    public static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
 
     private static string Describe(JsonException json) =>

@@ -50,7 +50,8 @@ public static class ServiceSetup
 
         services.AddSingleton(new PromptResources(configuration["Prompts:Directory"] ?? PromptResources.DefaultDirectory));
         services.AddSingleton<PromptCatalog>();
-        services.AddSingleton<KeywordClassifier>();
+        services.AddSingleton<OfflineClassifier>();
+        services.AddHostedService<OfflineClassifierWarmUp>();
         services.AddSingleton<RequestClassifier>();
         services.AddScoped<RequestIntake>();
 
@@ -63,7 +64,13 @@ public static class ServiceSetup
         services.AddProblemDetails();
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
-        services.ConfigureHttpJsonOptions(o => GigaOfficeJson.Configure(o.SerializerOptions));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            GigaOfficeJson.Configure(o.SerializerOptions);
+            // A field the service does not know is refused, naming it, rather than silently dropped:
+            // a misspelt or misplaced field would otherwise change the answer without a word.
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+        });
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddGigaOfficeOpenApi();
     }

@@ -1,5 +1,6 @@
 using GigaOffice.Clients;
 using GigaOffice.Data;
+using GigaOffice.Prompts;
 using GigaOffice.Queue;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +24,11 @@ public sealed record MetricsSummary(
     public int CacheHits { get; init; }
     /// <summary>Tokens spent classifying requests with GigaChat (not part of <see cref="Tokens"/>).</summary>
     public long ClassificationTokens { get; init; }
+    /// <summary>
+    /// Requests by who chose their category: client (named it), offline (no GigaChat call), model
+    /// (a classification call), function (the answering call chose).
+    /// </summary>
+    public Dictionary<string, int> ClassifiedBy { get; init; } = [];
     /// <summary>User ratings given in the period, per category and prompt version.</summary>
     public List<FeedbackSummary> Feedback { get; init; } = [];
 }
@@ -89,6 +95,12 @@ public static class MetricsEndpoints
 
         var cacheHits = await scope.CountAsync(r => r.CachedFromId != null, ct);
         var classificationTokens = await scope.SumAsync(r => (long)r.ClassificationTokens, ct);
+        var sources = await scope.GroupBy(r => r.ClassifiedBy).Select(g => new { Source = g.Key, Count = g.Count() }).ToListAsync(ct);
+        // Rows from before the source was recorded for every request have none: their client named the category.
+        var classifiedBy = new[] { ClassificationSource.Client, ClassificationSource.Offline, ClassificationSource.Model, ClassificationSource.Function }
+            .ToDictionary(source => source, source => sources.Where(x => (x.Source ?? ClassificationSource.Client) == source).Sum(x => x.Count));
+        foreach (var other in sources.Where(x => x.Source is not null && !classifiedBy.ContainsKey(x.Source)))
+            classifiedBy[other.Source!] = other.Count;
         var feedback = db.Feedback.AsNoTracking().Where(f => f.CreatedAt <= end);
         if (start is { } fs) feedback = feedback.Where(f => f.CreatedAt >= fs);
         var ratings = await feedback.GroupBy(f => new { f.Category, f.PromptVersion, f.Rating })
@@ -106,6 +118,7 @@ public static class MetricsEndpoints
         {
             CacheHits = cacheHits,
             ClassificationTokens = classificationTokens,
+            ClassifiedBy = classifiedBy,
             Feedback = feedbackSummary,
         });
     }

@@ -8,7 +8,7 @@ namespace GigaOffice.Prompts;
 /// <summary>
 /// Reads the model's classification answer: <c>{category, confidence, text_content,
 /// required_table_info{...}}</c>. Null when it cannot be used (no JSON, unknown category), so
-/// the caller falls back to the keyword classifier. Pure function over strings.
+/// the caller keeps the offline classifier's verdict. Pure function over strings.
 /// </summary>
 public static class ClassificationParser
 {
@@ -40,7 +40,7 @@ public static class ClassificationParser
         if (confidence is > 1 and <= 100 && confidence == Math.Floor(confidence)) confidence /= 100;
         confidence = Math.Round(Math.Clamp(confidence, 0, 1), 2);
 
-        var plan = Text(Get(root, "text_content")) ?? KeywordClassifier.Plan(category.Name, inputRange);
+        var plan = Text(Get(root, "text_content")) ?? Classification.Plan(category.Name, inputRange);
         var minimum = RequiredTableInfo.For(category.Name);
         var info = Get(root, "required_table_info") is { ValueKind: JsonValueKind.Object } flags
             ? minimum.Union(new RequiredTableInfo(

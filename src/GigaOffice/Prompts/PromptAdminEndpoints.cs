@@ -30,7 +30,7 @@ public record CategoryFields
     public string? ResultKind { get; init; }
     public string? SystemPrompt { get; init; }
     public List<PromptExample>? Examples { get; init; }
-    /// <summary>Lower-case word stems for the keyword classifier.</summary>
+    /// <summary>Lower-case word stems (substrings) that pull requests to the category in the offline classifier.</summary>
     public List<string>? Keywords { get; init; }
     public int? SortOrder { get; init; }
     public bool? IsActive { get; init; }
@@ -74,7 +74,11 @@ public sealed record PresetPatch : PresetFields
 public sealed record AdminRequestResponse(
     Guid RequestId, string Status, string Category, bool CategoryClassified, string? ClassifiedBy, string QueryText, string? InputRange,
     string? ErrorCode, string? ErrorMessage, string? RawAnswer, string? ResultJson, int? PromptVersion, string? Model,
-    int TotalTokens, int ClassificationTokens, Guid? CachedFrom, int Attempts, DateTime CreatedAt, DateTime? CompletedAt);
+    int TotalTokens, int ClassificationTokens, Guid? CachedFrom, int Attempts, DateTime CreatedAt, DateTime? CompletedAt)
+{
+    /// <summary>How sure the classifier that chose the category was; null when the client named it.</summary>
+    public double? ClassificationConfidence { get; init; }
+}
 
 /// <summary>
 /// Prompt management for admins (/api/admin, key from GIGAOFFICE_ADMIN_KEY). Every change marks the
@@ -276,7 +280,7 @@ public static partial class PromptAdminEndpoints
         if (r is null) return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Запрос не найден", Detail = $"Запроса {id} нет." });
         return TypedResults.Ok(new AdminRequestResponse(r.Id, r.Status, r.Category, r.CategoryClassified, r.ClassifiedBy, r.QueryText, r.InputRange,
             r.ErrorCode, r.ErrorMessage, r.RawAnswer, r.ResultJson, r.PromptVersion, r.Model, r.TotalTokens, r.ClassificationTokens,
-            r.CachedFromId, r.Attempts, r.CreatedAt, r.CompletedAt));
+            r.CachedFromId, r.Attempts, r.CreatedAt, r.CompletedAt) { ClassificationConfidence = r.ClassificationConfidence });
     }
 
     // ---- helpers -----------------------------------------------------------------------

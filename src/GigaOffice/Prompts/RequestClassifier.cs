@@ -10,33 +10,34 @@ namespace GigaOffice.Prompts;
 public sealed record ClassifierOutcome(Classification? Classification, TimeSpan? RetryAfter, int Tokens);
 
 /// <summary>
-/// Chooses a request's category. With a real model (cloud, mTLS) GigaChat classifies, using the
-/// classifier prompt from <c>resources/prompts/system_prompt_classifier.yaml</c>; when its answer is
-/// unusable, the call fails or times out, the keyword classifier answers instead. Dry-run mode
-/// uses the keyword classifier only. The call counts against the same GigaChat quota as answers.
+/// Chooses a request's category. The offline classifier answers first; in cloud and mTLS modes,
+/// when its calibrated confidence is below <c>CLASSIFIER_CONFIDENCE_THRESHOLD</c>, GigaChat classifies
+/// with the classifier prompt from <c>resources/prompts/system_prompt_classifier.yaml</c>, and when that
+/// answer is unusable, the call fails or times out, the offline verdict stands. Dry-run mode never
+/// calls the model. A classification call counts against the same GigaChat quota as answers.
 /// </summary>
 public sealed class RequestClassifier(
-    IGigaChatClient gigaChat, IGigaChatQuota quota, KeywordClassifier keywords, PromptResources resources,
+    IGigaChatClient gigaChat, IGigaChatQuota quota, OfflineClassifier offline, PromptResources resources,
     IOptions<ClassifierOptions> options, ILogger<RequestClassifier> logger)
 {
     public const string PromptName = "classifier";
     private readonly Lazy<SystemPromptResource?> _prompt = new(() => resources.SystemPrompt(PromptName));
 
-    /// <summary>False in dry-run mode: the local model cannot classify, the keyword classifier does.</summary>
+    /// <summary>False in dry-run mode: the local model cannot classify, the offline classifier does.</summary>
     public bool UsesModel => gigaChat.Mode != "dryrun" && _prompt.Value is not null;
 
     public async Task<ClassifierOutcome> ClassifyAsync(PromptSnapshot prompts, string query, string? inputRange, JsonElement? inputData,
         bool fallBackWhenBusy, CancellationToken cancellationToken)
     {
-        var hasData = inputData is { ValueKind: JsonValueKind.Array } d && d.GetArrayLength() > 0;
-        ClassifierOutcome Keyword() => new(keywords.Classify(prompts, query, inputRange, hasData), null, 0);
-        if (!UsesModel) return Keyword();
+        var local = offline.Classify(prompts, query, inputRange, inputData);
+        // Confident enough: the quota is kept for answers.
+        if (!UsesModel || local.Confidence >= options.Value.ConfidenceThreshold) return new ClassifierOutcome(local, null, 0);
 
         if (await quota.TryAcquireAsync(cancellationToken) is { } wait)
         {
             if (!fallBackWhenBusy) return new ClassifierOutcome(null, wait, 0);
-            logger.LogInformation("GigaChat quota is exhausted; classifying by keywords");
-            return Keyword();
+            logger.LogInformation("GigaChat quota is exhausted; the offline classifier decides");
+            return new ClassifierOutcome(local, null, 0);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -48,19 +49,19 @@ public sealed class RequestClassifier(
                 new GigaChatRequest(messages, new RequestContext(PromptName, query, inputRange, inputData)), timeout.Token);
             var tokens = completion.Usage.TotalTokens;
             if (ClassificationParser.Parse(completion.Content, prompts, inputRange) is { } classification)
-                return new ClassifierOutcome(classification, null, tokens);
-            logger.LogWarning("GigaChat's classification could not be used; classifying by keywords");
-            return Keyword() with { Tokens = tokens };
+                return new ClassifierOutcome(classification with { Candidates = local.Candidates }, null, tokens);
+            logger.LogWarning("GigaChat's classification could not be used; the offline classifier decides");
+            return new ClassifierOutcome(local, null, tokens);
         }
         catch (GigaChatException ex)
         {
-            logger.LogWarning("Classification by GigaChat failed with {Code}; classifying by keywords", ex.Code);
-            return Keyword();
+            logger.LogWarning("Classification by GigaChat failed with {Code}; the offline classifier decides", ex.Code);
+            return new ClassifierOutcome(local, null, 0);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Classification by GigaChat took longer than {Seconds} s; classifying by keywords", options.Value.TimeoutSeconds);
-            return Keyword();
+            logger.LogWarning("Classification by GigaChat took longer than {Seconds} s; the offline classifier decides", options.Value.TimeoutSeconds);
+            return new ClassifierOutcome(local, null, 0);
         }
     }
 

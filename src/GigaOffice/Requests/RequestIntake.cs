@@ -11,7 +11,11 @@ using GigaOffice.Queue;
 namespace GigaOffice.Requests;
 
 /// <summary>A validated request, whichever API it came through.</summary>
-public sealed record IntakeRequest(string QueryText, string? InputRange, string? Category, JsonElement? InputData, InputStyles? Styles);
+public sealed record IntakeRequest(string QueryText, string? InputRange, string? Category, JsonElement? InputData, InputStyles? Styles)
+{
+    /// <summary>Table parts the client asks the model to get (upstream API); added to the category's minimum, never less.</summary>
+    public RequiredTableInfo? TableInfo { get; init; }
+}
 
 public sealed record IntakeResult(AiRequest? Request, Classification? Classification, string? CategoryError);
 
@@ -35,7 +39,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
         }
         else
         {
-            // The request is queued anyway: when the quota is spent, keywords classify instead of refusing it.
+            // The request is queued anyway: when the quota is spent, the offline classifier decides instead of refusing it.
             var outcome = await classifier.ClassifyAsync(snapshot, input.QueryText, input.InputRange, input.InputData, fallBackWhenBusy: true, cancellationToken);
             classification = outcome.Classification!;
             classificationTokens = outcome.Tokens;
@@ -50,11 +54,14 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
             InputRange = input.InputRange?.Trim().ToUpperInvariant(),
             Category = category.Name,
             CategoryClassified = classification is not null,
-            ClassifiedBy = classification?.Source,
+            ClassifiedBy = classification?.Source ?? ClassificationSource.Client,
+            ClassificationConfidence = classification?.Confidence,
             ClassificationTokens = classificationTokens,
-            // Only the model's own verdict about table parts is kept; otherwise the category's default applies.
-            TableInfoJson = classification is { Source: ClassificationSource.Model }
-                ? JsonSerializer.Serialize(classification.RequiredTableInfo, GigaOfficeJson.Options) : null,
+            // The client's own ask and the model's verdict about table parts are kept; otherwise the category's default applies.
+            TableInfoJson = input.TableInfo is { } asked
+                ? JsonSerializer.Serialize(classification is { Source: ClassificationSource.Model } ? asked.Union(classification.RequiredTableInfo) : asked, GigaOfficeJson.Options)
+                : classification is { Source: ClassificationSource.Model }
+                    ? JsonSerializer.Serialize(classification.RequiredTableInfo, GigaOfficeJson.Options) : null,
             InputDataJson = input.InputData is { ValueKind: JsonValueKind.Array } data ? JsonSerializer.SerializeToUtf8Bytes(data, GigaOfficeJson.Options) : null,
             InputStylesJson = input.Styles is null ? null : JsonSerializer.Serialize(input.Styles, GigaOfficeJson.Options),
             CorrelationId = correlationId,

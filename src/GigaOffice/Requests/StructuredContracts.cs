@@ -72,8 +72,41 @@ public sealed record StructuredResultResponse(
     Guid RequestId, string Status, string Category, SpreadsheetDocument? Result, RequestError? Error, TokenCounts Tokens,
     bool Cached, Guid? CachedFrom, double? ProcessingTimeMs, string? Model, int? PromptVersion, DateTime CreatedAt, DateTime? CompletedAt);
 
-/// <summary>Styles of an input table, as stored with the request and shown to the model when the category needs them.</summary>
-public sealed record InputStyles(List<CellStyle>? Styles, List<StyleRange>? StyleRanges);
+/// <summary>
+/// How the input table looks beyond its values, as stored with the request: styles (shown to the
+/// model when the category needs them) and, from clients of the versioned upstream API, column
+/// descriptions (range, format, statistics), which are always shown: chart and histogram requests
+/// send them instead of cell values.
+/// </summary>
+public sealed record InputStyles(List<CellStyle>? Styles, List<StyleRange>? StyleRanges)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<ColumnInfo>? Columns { get; init; }
+}
+
+/// <summary>A column of the input as a client described it: index in the range, header, cells on the sheet, number format, statistics over all its values.</summary>
+public sealed record ColumnInfo
+{
+    public int Index { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Name { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Range { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Format { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Min { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Max { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Median { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Count { get; init; }
+
+    /// <summary>The columns stored with a request, if any.</summary>
+    public static List<ColumnInfo>? From(JsonElement? inputStyles) =>
+        inputStyles is { ValueKind: JsonValueKind.Object } element ? element.Deserialize<InputStyles>(GigaOfficeJson.Options)?.Columns : null;
+}
 
 /// <summary>Between the seed's plain table (array of rows + output_range) and the structured document.</summary>
 public static class StructuredConverter

@@ -72,7 +72,7 @@ public sealed class StructuredApiTests : IDisposable
         var body = await accepted.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("data-chart", body!["category"]!.GetValue<string>());
         Assert.True(body["category_classified"]!.GetValue<bool>());
-        Assert.Equal("keyword", body["classification"]!["source"]!.GetValue<string>());
+        Assert.Equal("offline", body["classification"]!["source"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(body["classification"]!["text_content"]!.GetValue<string>()));
 
         var document = (await client.ResultAsync(body["request_id"]!.GetValue<string>(), "/api/v1/ai"))["result"]!;

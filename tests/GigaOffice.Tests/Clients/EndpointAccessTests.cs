@@ -20,6 +20,10 @@ public sealed class EndpointAccessTests
         ("POST", "/api/ai/process"),
         ("POST", "/api/v1/ai/process"),
         ("POST", "/api/prompts/classify"),
+        ("POST", "/api/v1/spreadsheets/process"),
+        ("POST", "/api/v1/charts/process"),
+        ("POST", "/api/v1/histograms/process"),
+        ("POST", "/api/v1/prompts/classify"),
     ];
 
     [Fact]

@@ -35,6 +35,8 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     {
         var settings = RealModeApp.Cloud(Fake);
         settings["Admin:ApiKey"] = AdminKey;
+        // These tests are about the model's classification: ask it whatever the offline confidence.
+        settings["Classifier:ConfidenceThreshold"] = "1";
         foreach (var (key, value) in extra ?? []) settings[key] = value;
         return new RealModeApp(settings);
     }
@@ -48,7 +50,7 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         await using var app = CreateApp();
         var client = app.CreateClient();
 
-        // The keywords would say analysis ("анализ"): data-chart can only come from the model.
+        // The offline classifier would say analysis ("анализ"): data-chart can only come from the model.
         var response = await client.PostAsJsonAsync("/api/ai/process", new { query_text = "Сделай анализ продаж, чтобы было видно разницу", input_range = "A1:D3", input_data = Sales });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -132,7 +134,7 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     }
 
     [Fact]
-    public async Task A_garbage_classification_falls_back_to_keywords_and_the_request_still_completes()
+    public async Task A_garbage_classification_falls_back_to_the_offline_classifier_and_the_request_still_completes()
     {
         Fake.Responder = request => IsClassifierCall(request)
             ? FakeReply.Text("Хм, это интересный вопрос. Думаю, тут нужно что-то сделать с таблицей.")
@@ -144,7 +146,7 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("spreadsheet-transformation", accepted.GetProperty("category").GetString());
-        Assert.Equal("keyword", accepted.GetProperty("classification").GetProperty("source").GetString());
+        Assert.Equal("offline", accepted.GetProperty("classification").GetProperty("source").GetString());
 
         var id = accepted.GetProperty("request_id").GetGuid();
         var result = await client.WaitResultAsync(id);
@@ -152,11 +154,11 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         Assert.Equal("spreadsheet-transformation", result.GetProperty("category").GetString());
         Assert.Equal("F1:I3", result.GetProperty("result").GetProperty("output_range").GetString());
         Assert.Equal(2, Fake.ChatCalls.Count);
-        Assert.Equal("keyword", (await AdminRequestAsync(client, id)).GetProperty("classified_by").GetString());
+        Assert.Equal("offline", (await AdminRequestAsync(client, id)).GetProperty("classified_by").GetString());
     }
 
     [Fact]
-    public async Task A_classifier_that_does_not_answer_in_time_gives_way_to_keywords()
+    public async Task A_classifier_that_does_not_answer_in_time_gives_way_to_the_offline_classifier()
     {
         Fake.Responder = request => IsClassifierCall(request)
             ? FakeReply.Text("""{"category": "data-chart", "confidence": 0.9}""") with { Delay = TimeSpan.FromSeconds(30) }
@@ -168,7 +170,7 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("spreadsheet-transformation", accepted.GetProperty("category").GetString());
-        Assert.Equal("keyword", accepted.GetProperty("classification").GetProperty("source").GetString());
+        Assert.Equal("offline", accepted.GetProperty("classification").GetProperty("source").GetString());
 
         var result = await client.WaitResultAsync(accepted.GetProperty("request_id").GetGuid());
         Assert.True(result.GetProperty("status").GetString() == "completed", result.GetRawText());

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function launchBrowser() {
+export async function launchBrowser(extraArgs = []) {
   if (!existsSync(chromiumPath))
     throw new Error(`${chromiumPath} is missing: scripts/ensure-browser.sh installs Debian's chromium`);
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', ...extraArgs] });
 }

@@ -49,6 +49,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("boolean");
 
+                    b.Property<double?>("ClassificationConfidence")
+                        .HasColumnType("double precision");
+
                     b.Property<int>("ClassificationTokens")
                         .HasColumnType("integer");
 

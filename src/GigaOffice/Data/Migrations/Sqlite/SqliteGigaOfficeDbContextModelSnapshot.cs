@@ -44,6 +44,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("ClassificationConfidence")
+                        .HasColumnType("REAL");
+
                     b.Property<int>("ClassificationTokens")
                         .HasColumnType("INTEGER");
 

@@ -20,53 +20,38 @@ public sealed record RequiredTableInfo(
         NeedsColumnMetadata || other.NeedsColumnMetadata);
 }
 
+/// <summary>Who chose a request's category; stored with the request and counted in <c>/api/metrics</c>.</summary>
 public static class ClassificationSource
 {
-    public const string Keyword = "keyword";
+    /// <summary>The offline classifier (stems, keywords, table shape, trained model), no GigaChat call.</summary>
+    public const string Offline = "offline";
+    /// <summary>A separate classification call to GigaChat.</summary>
     public const string Model = "model";
+    /// <summary>
+    /// The answering call chose it by calling one of the offered answer functions (GigaChat function
+    /// calling with <c>function_call: "auto"</c>). Reserved for that path: nothing sets it yet.
+    /// </summary>
+    public const string Function = "function";
+    /// <summary>The client named the category.</summary>
+    public const string Client = "client";
 }
+
+/// <summary>A category the offline classifier considers possible, with its calibrated probability.</summary>
+public sealed record CategoryCandidate(string Category, double Probability);
 
 /// <summary>The category chosen for a request, a one-line plan shown to the user, and the table parts the model needs.</summary>
 public sealed record Classification(
     string Category, string DisplayName, double Confidence, string TextContent, RequiredTableInfo RequiredTableInfo)
 {
-    /// <summary>"model" (GigaChat classified) or "keyword" (the local classifier, also the fallback).</summary>
-    public string Source { get; init; } = ClassificationSource.Keyword;
-}
+    /// <summary>"offline", "model" or "function" (see <see cref="ClassificationSource"/>).</summary>
+    public string Source { get; init; } = ClassificationSource.Offline;
 
-/// <summary>
-/// Classifies a request by keyword stems kept with each category in the database. It needs no
-/// network, so it serves the dry-run mode and is the fallback when the model's answer is unusable.
-/// </summary>
-public sealed class KeywordClassifier
-{
-    public Classification Classify(PromptSnapshot prompts, string queryText, string? inputRange, bool hasData)
-    {
-        var text = " " + queryText.ToLowerInvariant().Replace('ё', 'е') + " ";
-        var scored = prompts.Categories
-            .Where(c => c.IsActive)
-            .Select(c => (Category: c, Score: c.Keywords.Where(k => text.Contains(k.Replace('ё', 'е'))).Sum(k => 1 + k.Length / 8.0)))
-            .OrderByDescending(s => s.Score).ThenBy(s => s.Category.SortOrder)
-            .ToList();
-
-        CategoryInfo? chosen;
-        double confidence;
-        if (scored.Count == 0 || scored[0].Score <= 0)
-        {
-            // Nothing matched: with a table the user most likely wants it looked at, without one a consultation.
-            chosen = prompts.Find(hasData ? "spreadsheet-analysis" : "spreadsheet-assistance") ?? scored.FirstOrDefault().Category;
-            confidence = 0.3;
-        }
-        else
-        {
-            chosen = scored[0].Category;
-            var second = scored.Count > 1 ? scored[1].Score : 0;
-            confidence = Math.Round(Math.Clamp(0.55 + 0.15 * scored[0].Score - 0.2 * second, 0.35, 0.95), 2);
-        }
-        if (chosen is null) throw new InvalidOperationException("No active prompt category is configured.");
-        return new Classification(chosen.Name, chosen.DisplayName, confidence,
-            Plan(chosen.Name, inputRange), RequiredTableInfo.For(chosen.Name));
-    }
+    /// <summary>
+    /// The plausible categories by the offline classifier, most likely first, their probabilities
+    /// adding up to at least 0.95 (at most four). The seam for letting the answering call choose
+    /// among the answer functions of these categories instead of a separate classification call.
+    /// </summary>
+    public IReadOnlyList<CategoryCandidate> Candidates { get; init; } = [];
 
     /// <summary>A one-line plan shown to the user before the answer arrives.</summary>
     public static string Plan(string category, string? inputRange)
