@@ -185,6 +185,8 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
         await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
 
         Assert.Equal(1200, first.GetProperty("tokens").GetProperty("precached").GetInt32());
+        var structured = await client.GetJsonAsync($"/api/v1/ai/result/{first.GetProperty("request_id").GetGuid()}");
+        Assert.Equal(1200, structured.GetProperty("tokens").GetProperty("precached").GetInt32());
         var summary = await client.GetFromJsonAsync<JsonObject>("/api/metrics");
         Assert.Equal(2400, summary!["tokens"]!["precached"]!.GetValue<long>());
         var prometheus = await client.GetStringAsync("/metrics");
