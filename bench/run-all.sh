@@ -46,6 +46,3 @@ step e2e-sqlite-c32 WORKER_CONCURRENCY=32 bash bench/run-e2e.sh
 # Status polls, the most frequent call: saturation and latency at 1,000 polls/s.
 step poll-sqlite bash bench/run-poll.sh
 step poll-pg BACKEND=$PG_BACKEND bash bench/run-poll.sh
-# One result write without contention, at the worker's rhythm (where the PostgreSQL limit lies).
-step store-cost-sqlite GAP_MS=30 bash bench/run-store-cost.sh
-step store-cost-pg BACKEND=postgres GAP_MS=300 bash bench/run-store-cost.sh

@@ -11,8 +11,6 @@ using GigaOffice.Retention;
 using GigaOffice.Upstream;
 using Microsoft.Extensions.Options;
 
-MallocArenas.Apply(); // before the host starts the threads that allocate natively
-
 // Settings are read once, at start, where they are validated. Reloading them on change would watch
 // the working directory with all below it, the SQLite files too: a wake-up on every database write.
 var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);

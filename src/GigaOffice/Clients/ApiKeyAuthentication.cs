@@ -45,14 +45,15 @@ public static class ClientIdentityExtensions
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ClientKeyStore keys, IProblemDetailsService problems, ClientAuthMode mode)
+    ClientKeyStore keys, IProblemDetailsService problems, ClientAuthMode mode, KeyGuessThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-API-Key";
 
-    private enum Failure { Missing, Unknown, Revoked, Unavailable }
+    private enum Failure { Missing, Unknown, Revoked, Unavailable, Throttled }
     private Failure _failure = Failure.Missing;
+    private TimeSpan _retryAfter;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -60,6 +61,12 @@ public sealed class ApiKeyAuthenticationHandler(
         if (!mode.Required) return AuthenticateResult.NoResult();
         var presented = ReadKey(Request);
         if (presented is null) return AuthenticateResult.NoResult();
+        // Before the key is looked at: a blocked address learns nothing about any key.
+        if (throttle.RetryAfter(Context) is { } wait)
+        {
+            (_failure, _retryAfter) = (Failure.Throttled, wait);
+            return AuthenticateResult.Fail("too many wrong keys");
+        }
         ClientKey? key;
         try
         {
@@ -74,11 +81,13 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         if (key is null)
         {
+            throttle.Failed(Context, "client");
             _failure = Failure.Unknown;
             return AuthenticateResult.Fail("unknown key");
         }
         if (key.RevokedAt is not null)
         {
+            throttle.Failed(Context, "client");
             _failure = Failure.Revoked;
             return AuthenticateResult.Fail("revoked key");
         }
@@ -88,6 +97,13 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         await HandleAuthenticateOnceSafeAsync();
+        if (_failure == Failure.Throttled)
+        {
+            var problem = ClientLimits.TooManyRequests(Context, _retryAfter, "Слишком много неверных ключей",
+                "С этого адреса было много попыток с неверным ключом. Повторите позже.");
+            await problem.ExecuteAsync(Context);
+            return;
+        }
         var (status, title, detail) = _failure switch
         {
             Failure.Unknown => (401, "Неверный API-ключ", "Такого ключа нет. Проверьте ключ в настройках плагина."),

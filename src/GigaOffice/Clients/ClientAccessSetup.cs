@@ -3,26 +3,68 @@ using GigaOffice.Configuration;
 using GigaOffice.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace GigaOffice.Clients;
 
-/// <summary>Whether clients need a key, and why: decided once at start from AUTH_MODE and the listening addresses.</summary>
-public sealed record ClientAuthMode(bool Required, string Reason, bool ExplicitlyOffBeyondLocalhost)
+/// <summary>
+/// Whether clients need a key, and why. AUTH_MODE=required or off decides at once; auto decides from
+/// the addresses the server actually bound (<see cref="ApplyBoundAddresses"/>, after start), since
+/// settings can disagree with what Kestrel listens on (Kestrel__Endpoints beside HOST). Until then
+/// auto requires keys: the service is never open by a guess.
+/// </summary>
+public sealed class ClientAuthMode
 {
+    private readonly string _mode;
+    private readonly IReadOnlyList<string> _configuredHosts;
+    private volatile Decision _decision;
+
+    private sealed record Decision(bool Required, string Reason, bool ExplicitlyOffBeyondLocalhost, bool Final);
+
+    private ClientAuthMode(string mode, IReadOnlyList<string> configuredHosts, Decision decision)
+    {
+        _mode = mode;
+        _configuredHosts = configuredHosts;
+        _decision = decision;
+    }
+
+    public bool Required => _decision.Required;
+    /// <summary>AUTH_MODE=required: keys whatever the addresses.</summary>
+    public bool AlwaysRequired => _mode == "required";
+    public string Setting => $"AUTH_MODE={_mode}";
+    public string Reason => _decision.Reason;
+    public bool ExplicitlyOffBeyondLocalhost => _decision.ExplicitlyOffBeyondLocalhost;
+
+    /// <summary>The mode before the server binds: what the settings say, auto awaiting the bound addresses.</summary>
     public static ClientAuthMode Resolve(IConfiguration configuration)
     {
         var mode = (configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.Mode ?? "auto").Trim().ToLowerInvariant();
-        var hosts = ListeningHosts(configuration);
-        var localOnly = hosts.All(IsLoopback);
-        var where = string.Join(", ", hosts);
-        return mode switch
+        return new ClientAuthMode(mode, ListeningHosts(configuration), mode switch
         {
-            "required" => new(true, "AUTH_MODE=required", false),
-            "off" => new(false, $"AUTH_MODE=off, listening on {where}", !localOnly),
-            _ when localOnly => new(false, $"listening on {where} only", false),
-            _ => new(true, $"listening beyond localhost ({where})", false),
+            "required" => new(true, "AUTH_MODE=required", false, true),
+            "off" => new(false, "AUTH_MODE=off", false, false),
+            _ => new(true, "not bound yet", false, false),
+        });
+    }
+
+    /// <summary>
+    /// Decides from the addresses the server listens on and the configured ones: local only when both
+    /// are loopback (a server that reports no address, as the in-process test server, has only the settings).
+    /// </summary>
+    public void ApplyBoundAddresses(IReadOnlyCollection<string> addresses)
+    {
+        if (_decision.Final) return;
+        var hosts = addresses.Select(HostOf).Concat(_configuredHosts).ToList();
+        var localOnly = hosts.All(IsLoopback);
+        var where = addresses.Count == 0 ? string.Join(", ", _configuredHosts) : string.Join(", ", addresses);
+        _decision = _mode switch
+        {
+            "off" => new(false, $"AUTH_MODE=off, listening on {where}", !localOnly, true),
+            _ when localOnly => new(false, $"listening on {where} only", false, true),
+            _ => new(true, $"listening beyond localhost ({where})", false, true),
         };
     }
 
@@ -32,10 +74,12 @@ public sealed record ClientAuthMode(bool Required, string Reason, bool Explicitl
         var urls = configuration["urls"] is { Length: > 0 } u ? u : configuration["ASPNETCORE_URLS"];
         if (string.IsNullOrWhiteSpace(urls))
             return [configuration.GetSection(ServerOptions.Section).Get<ServerOptions>()?.Host ?? "localhost"];
-        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(url => Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri.Host : url)
-            .ToList();
+        return urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(HostOf).ToList();
     }
+
+    /// <summary>"http://0.0.0.0:8000" -> "0.0.0.0"; "http://+:80" and "*" are every address.</summary>
+    private static string HostOf(string url) =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri.Host : url;
 
     private static bool IsLoopback(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
@@ -61,6 +105,8 @@ public static class ClientAccessSetup
         services.AddSingleton<IValidateOptions<CorsOptions>, OperationsOptionsValidation>();
 
         services.AddScoped<ClientKeyStore>();
+        services.AddSingleton<ClientKeyLocks>();
+        services.AddSingleton<KeyGuessThrottle>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddSingleton<IAuthorizationHandler, ClientKeyRequirementHandler>();
@@ -94,10 +140,29 @@ public static class ClientAccessSetup
 
 /// <summary>Says at start whether clients need keys, and warns when the service is open beyond localhost.</summary>
 public sealed class ClientAccessReport(
-    ClientAuthMode mode, IOptions<CorsOptions> cors, IServiceScopeFactory scopes, DatabaseReadiness database, ILogger<ClientAccessReport> logger)
+    ClientAuthMode mode, IServer server, IHostApplicationLifetime lifetime, IOptions<CorsOptions> cors, IServiceScopeFactory scopes,
+    DatabaseReadiness database, ILogger<ClientAccessReport> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly TaskCompletionSource _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var origins = cors.Value.Origins;
+        if (origins.Length == 0) logger.LogInformation("CORS: no browser origin is allowed (set CORS_ALLOWED_ORIGINS to the document server's origin)");
+        else logger.LogInformation("CORS: allowed origins {Origins}", origins);
+        if (cors.Value.AllowNullOrigin) logger.LogInformation("CORS: Origin: null (desktop editors) is allowed on the client API");
+        // Runs as the host finishes starting, after Kestrel bound its addresses and before the start returns.
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            mode.ApplyBoundAddresses(server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? []);
+            ReportMode();
+            _bound.TrySetResult();
+        });
+        return base.StartAsync(cancellationToken);
+    }
+
+    private void ReportMode()
     {
         if (mode.ExplicitlyOffBeyondLocalhost)
             logger.LogWarning("Client authentication is OFF ({Reason}): anyone who reaches the service can use it and spend the GigaChat quota", mode.Reason);
@@ -105,12 +170,18 @@ public sealed class ClientAccessReport(
             logger.LogInformation("Client authentication is off ({Reason}): open to programs on this machine only. Set AUTH_MODE=required to demand API keys", mode.Reason);
         else
             logger.LogInformation("Client authentication is on ({Reason}): clients send an API key as Authorization: Bearer or X-API-Key", mode.Reason);
+    }
 
-        var origins = cors.Value.Origins;
-        if (origins.Length == 0) logger.LogInformation("CORS: no browser origin is allowed (set CORS_ALLOWED_ORIGINS to the document server's origin)");
-        else logger.LogInformation("CORS: allowed origins {Origins}", origins);
-        if (cors.Value.AllowNullOrigin) logger.LogInformation("CORS: Origin: null (desktop editors) is allowed on the client API");
-
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _bound.Task.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         if (!mode.Required) return;
         try
         {

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using GigaOffice.Configuration;
+using GigaOffice.Data;
 using GigaOffice.Metrics;
+using GigaOffice.Prompts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace GigaOffice.Clients;
 
@@ -50,21 +54,36 @@ public static class ClientLimits
 }
 
 /// <summary>
-/// Refuses new work once the key's requests created today (UTC) used its daily token budget.
-/// Tokens are known only after processing, so requests already in the queue may go a little over.
+/// Refuses new work once the key's requests created today (UTC) used or reserved its daily token
+/// budget (<see cref="TokenReservations"/>). The check and the accept run under the key's lock, so
+/// parallel requests see each other's reservations.
 /// </summary>
-public sealed class DailyTokenBudgetFilter(ClientKeyStore keys, TimeProvider time, GigaOfficeMetrics metrics) : IEndpointFilter
+public sealed class DailyTokenBudgetFilter(
+    ClientKeyStore keys, GigaOfficeDbContext db, PromptCatalog prompts, ClientKeyLocks locks, IOptions<GigaChatOptions> gigaChat,
+    TimeProvider time, GigaOfficeMetrics metrics)
+    : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         if (http.GetClient() is not { DailyTokenBudget: > 0 } client || !http.IsLimited()) return await next(context);
-        var used = await keys.TokensUsedTodayAsync(client.Id, http.RequestAborted);
-        if (used < client.DailyTokenBudget) return await next(context);
+        long committed;
+        var gate = locks.For(client.Id);
+        await gate.WaitAsync(http.RequestAborted);
+        try
+        {
+            var snapshot = await prompts.GetAsync(http.RequestAborted);
+            committed = await TokenReservations.CommittedTodayAsync(db, snapshot, client.Id, keys.DayStart(), gigaChat.Value.MaxTokensPerRequest, http.RequestAborted);
+            if (committed < client.DailyTokenBudget) return await next(context);
+        }
+        finally
+        {
+            gate.Release();
+        }
 
         metrics.ClientRejected("daily_token_budget");
         var untilMidnight = keys.DayStart().AddDays(1) - time.GetUtcNow().UtcDateTime;
         return ClientLimits.TooManyRequests(http, untilMidnight, "Исчерпан дневной бюджет токенов",
-            $"Ключ израсходовал {used} из {client.DailyTokenBudget} токенов за сегодня (UTC). Бюджет обновится в полночь UTC.");
+            $"Ключ израсходовал или зарезервировал {committed} из {client.DailyTokenBudget} токенов за сегодня (UTC). Бюджет обновится в полночь UTC.");
     }
 }

@@ -31,9 +31,9 @@ public static class EndpointAccess
 {
     public const string ClientPolicy = "client-key";
 
-    /// <summary>A client key is needed whenever keys are on.</summary>
+    /// <summary>A client key is needed whenever keys are on; text fields are refused with control characters.</summary>
     public static TBuilder RequireClientAccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(ClientPolicy).WithMetadata(new ClientAccessMetadata());
+        builder.RequireAuthorization(ClientPolicy).RefuseControlCharacters().WithMetadata(new ClientAccessMetadata());
 
     /// <summary>The key's requests-per-minute limit and daily token budget, for every endpoint not marked <see cref="Free{TBuilder}"/>.</summary>
     public static TBuilder WithClientLimits<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

@@ -37,7 +37,8 @@ public sealed class ClientCorsPolicyProvider(IOptions<CorsOptions> options) : IC
 public sealed class NullOriginValidation(ClientAuthMode mode) : IValidateOptions<CorsOptions>
 {
     public ValidateOptionsResult Validate(string? name, CorsOptions o) =>
-        o.AllowNullOrigin && !mode.Required
-            ? ValidateOptionsResult.Fail($"CORS_ALLOW_NULL_ORIGIN=true needs client keys: set AUTH_MODE=required (keys are not required now: {mode.Reason}).")
+        // Checked at start, before auto mode knows the bound addresses: only AUTH_MODE=required is a promise.
+        o.AllowNullOrigin && !mode.AlwaysRequired
+            ? ValidateOptionsResult.Fail($"CORS_ALLOW_NULL_ORIGIN=true needs client keys: set AUTH_MODE=required (keys are not always required now: {mode.Setting}).")
             : ValidateOptionsResult.Success;
 }

@@ -122,7 +122,9 @@ public sealed class RequestLimitsOptions
 public sealed class AdminOptions
 {
     public const string Section = "Admin";
-    public const int MinimumKeyLength = 16;
+    public const int MinimumKeyLength = 32;
+    /// <summary>Different characters a key needs: "aaaa…" or a repeated word is not random.</summary>
+    public const int MinimumDistinctCharacters = 12;
     public string? ApiKey { get; set; }
     public bool Enabled => !string.IsNullOrWhiteSpace(ApiKey);
 }

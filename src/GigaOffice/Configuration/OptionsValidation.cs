@@ -46,8 +46,8 @@ public sealed class WorkerOptionsValidation : IValidateOptions<WorkerOptions>
 public sealed class AnswerOptionsValidation : IValidateOptions<AdminOptions>, IValidateOptions<ResultCacheOptions>, IValidateOptions<ClassifierOptions>
 {
     public ValidateOptionsResult Validate(string? name, AdminOptions o) =>
-        o.Enabled && o.ApiKey!.Trim().Length < AdminOptions.MinimumKeyLength
-            ? ValidateOptionsResult.Fail($"GIGAOFFICE_ADMIN_KEY must be at least {AdminOptions.MinimumKeyLength} characters long (use a random key, e.g. `openssl rand -hex 24`).")
+        o.Enabled && (o.ApiKey!.Trim().Length < AdminOptions.MinimumKeyLength || o.ApiKey.Trim().Distinct().Count() < AdminOptions.MinimumDistinctCharacters)
+            ? ValidateOptionsResult.Fail($"GIGAOFFICE_ADMIN_KEY is too weak: it must be at least {AdminOptions.MinimumKeyLength} characters with at least {AdminOptions.MinimumDistinctCharacters} different ones (generate one, e.g. `openssl rand -hex 32`).")
             : ValidateOptionsResult.Success;
 
     public ValidateOptionsResult Validate(string? name, ResultCacheOptions o) =>

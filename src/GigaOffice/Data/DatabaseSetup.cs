@@ -1,6 +1,7 @@
 using GigaOffice.Configuration;
 using GigaOffice.Prompts;
-using GigaOffice.Requests;
+using GigaOffice.Data.Postgres;
+using GigaOffice.Data.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
@@ -22,23 +23,22 @@ public static class DatabaseSetup
             services.AddDbContextPool<PostgresGigaOfficeDbContext>(o => o.UseNpgsql(connectionString,
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
-            services.AddSingleton<IResultStore, EfResultStore>();
-            services.AddSingleton(new ResultsFirst(enabled: false));
+            services.AddSingleton<IRequestStore, PostgresRequestStore>();
         }
         else
         {
             var connectionString = SqliteConnectionString(options, contentRoot);
-            // SQLite calls hold their thread (the provider's async methods run synchronously, and a
-            // busy wait sleeps in native code). Under load the pool, starting from one thread per
-            // core, added threads about one per second: accepting stalled for seconds (p99 4.3 s at
-            // 500 req/s, 41 ms with this). Idle threads cost little.
+            // Microsoft.Data.Sqlite does its I/O synchronously under the async methods, so reads and
+            // EF's calls hold pool threads while the disk answers. With the pool's default minimum (one
+            // thread per core) accepting on SQLite lost half its throughput and its p99 at 500 req/s
+            // went from ~0.14 s to ~1 s on the shared 2-core machine (A/B, docs/BENCHMARKS.md); idle
+            // threads cost little, and UnfairSemaphoreSpinLimit=0 keeps them from spinning.
             ThreadPool.GetMinThreads(out var workers, out var completionPorts);
             ThreadPool.SetMinThreads(Math.Max(workers, SqliteMinThreads), completionPorts);
             services.AddDbContextPool<SqliteGigaOfficeDbContext>(o => o.UseSqlite(connectionString)
-                .AddInterceptors(SqliteConnectionSetup.Instance).WithoutSqliteFunctions());
+                .AddInterceptors(SqliteConnectionSetup.Instance));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<SqliteGigaOfficeDbContext>());
-            services.AddSingleton<IResultStore>(_ => new SqliteResultStore(connectionString)); // a factory: the container disposes it
-            services.AddSingleton(new ResultsFirst(enabled: true));
+            services.AddSingleton<IRequestStore, SqliteRequestStore>();
             services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, connectionString));
         }
         services.AddSingleton<DatabaseReadiness>();
@@ -58,7 +58,7 @@ public static class DatabaseSetup
                 // Fail fast when the server is unreachable, so health checks and clients hear it quickly.
                 Timeout = 5,
                 // The same few statements run all the time: prepared once per connection, they skip
-                // PostgreSQL's parse and plan, a fifth of a claim's round trip (docs/BENCHMARKS.md).
+                // PostgreSQL's parse and plan, a fifth of a claim's round trip (docs/benchmarks-history.md).
                 MaxAutoPrepare = 32,
                 // The service sets no session state (its one setting is transaction-local), so a
                 // connection taken from the pool needs no reset statement in front of its first query.
@@ -89,95 +89,4 @@ public static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         await ActivatorUtilities.CreateInstance<PromptSeeder>(scope.ServiceProvider).SeedAsync(cancellationToken);
     }
-}
-
-/// <summary>Lets workers and endpoints wait for (or check) a migrated, seeded database.</summary>
-public sealed class DatabaseReadiness
-{
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public bool IsReady => _ready.Task.IsCompleted;
-    public string? LastError { get; set; }
-    public void MarkReady() => _ready.TrySetResult();
-    public Task WaitAsync(CancellationToken cancellationToken) => _ready.Task.WaitAsync(cancellationToken);
-}
-
-/// <summary>
-/// Migrates and seeds at start. The first try blocks start-up briefly so that a healthy setup is
-/// ready when it begins listening; if the database is down the service starts anyway, reports
-/// unhealthy and keeps trying in the background.
-/// </summary>
-public sealed class DatabaseInitializer(IServiceProvider services, DatabaseReadiness readiness,
-    Microsoft.Extensions.Options.IOptions<DatabaseOptions> options, ILogger<DatabaseInitializer> logger) : IHostedService
-{
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _retrying;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!options.Value.MigrateOnStart)
-        {
-            readiness.MarkReady();
-            return;
-        }
-        if (await TryOnceAsync(cancellationToken)) return;
-        _retrying = Task.Run(() => RetryAsync(_stopping.Token), CancellationToken.None);
-    }
-
-    private async Task RetryAsync(CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromSeconds(1);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try { await Task.Delay(delay, cancellationToken); }
-            catch (OperationCanceledException) { return; }
-            if (await TryOnceAsync(cancellationToken)) return;
-            delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
-        }
-    }
-
-    private async Task<bool> TryOnceAsync(CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await DatabaseSetup.MigrateAndSeedAsync(services, cancellationToken);
-                readiness.LastError = null;
-                readiness.MarkReady();
-                logger.LogInformation("Database is migrated and prompts are seeded");
-                return true;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < 3 && DatabaseErrors.IsUniqueViolation(ex))
-            {
-                // Instances started together on an empty database seed the same prompts; one wins,
-                // the others see its rows on the next pass. Not an outage, so not an error.
-                logger.LogInformation("Another instance seeded the prompts at the same time; seeding again");
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                readiness.LastError = ex.GetType().Name;
-                logger.LogError(ex, "Database is not available yet; retrying in the background");
-                return false;
-            }
-        }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await _stopping.CancelAsync();
-        if (_retrying is not null) await _retrying.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-}
-
-/// <summary>For <c>dotnet ef migrations add</c>: one factory per provider.</summary>
-public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteGigaOfficeDbContext>
-{
-    public SqliteGigaOfficeDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteGigaOfficeDbContext>().UseSqlite("Data Source=design.db").Options);
-}
-
-public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresGigaOfficeDbContext>
-{
-    public PostgresGigaOfficeDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PostgresGigaOfficeDbContext>().UseNpgsql("Host=localhost;Database=design").Options);
 }

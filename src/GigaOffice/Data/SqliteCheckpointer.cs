@@ -14,7 +14,7 @@ namespace GigaOffice.Data;
 /// the commit that starts the log over flushes the log's new header to disk, with the write lock
 /// held, even at synchronous = NORMAL. Left to the next commit, that flush (0.3-1.8 ms here) fell
 /// once a second into a worker's commit, and the workers committing at the same moment waited for
-/// it: it set the worker's own time at p99 (docs/BENCHMARKS.md, change 30).
+/// it: it set the worker's own time at p99 (docs/benchmarks-history.md, change 30).
 /// <para>A passive checkpoint cannot copy past a reader still on an older snapshot, and the log is
 /// not started over while any reader uses it. At 100 requests/s that was, now and then, every tick
 /// for a minute (the log grew to 447 MB); at 1,500 accepts/s always (2.7 GB in 40 s); and a log file
@@ -90,7 +90,7 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
     /// </summary>
     private void ForceLogOver(SqliteConnection connection, long logFrames)
     {
-        SqliteBusyWait.Install(connection, ForcedWait);
+        SqliteConnectionSetup.SetBusyTimeout(connection, ForcedWait);
         try
         {
             var (busy, _, _) = ExecuteCheckpoint(connection, "RESTART");
@@ -98,7 +98,7 @@ public sealed class SqliteCheckpointer(string connectionString, DatabaseReadines
         }
         finally
         {
-            SqliteBusyWait.Install(connection); // the connection goes back to the pool, to EF
+            SqliteConnectionSetup.SetBusyTimeout(connection, SqliteConnectionSetup.BusyTimeout); // the connection goes back to the pool, to EF
         }
         StartLogOver(connection);
         // Routine at high write rates (every other second at 1,500 accepts/s): the gauge tells the rest.

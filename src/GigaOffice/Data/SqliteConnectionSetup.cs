@@ -7,10 +7,11 @@ namespace GigaOffice.Data;
 
 /// <summary>
 /// Settings of every SQLite connection.
-/// <para><see cref="SqliteBusyWait"/>: SQLite itself waits for the write lock, in steps of 50 µs
-/// and up. Without a busy handler Microsoft.Data.Sqlite retries a locked write after a fixed 150 ms
-/// sleep, so a request that met the worker's update (or another process on the same file) took
-/// 150 ms or more instead of a millisecond.</para>
+/// <para>busy_timeout: SQLite itself waits for another connection's write lock (its own sleeps of
+/// 1, 2, 5, 10 ms and up). Without it Microsoft.Data.Sqlite retries a locked write after a fixed
+/// 150 ms sleep. The request store's writes wait for each other before they reach SQLite
+/// (<see cref="Sqlite.SqliteRequestStore"/>), so this wait is for the rest: another instance on
+/// the same file, the checkpointer, the admin's and the heartbeat's writes.</para>
 /// <para>synchronous = NORMAL: in WAL mode a commit no longer waits for its own disk flush (3-11 ms
 /// here); the file stays consistent and survives a crash of the process, and an operating system
 /// crash can undo only the last moments of worker state changes, which the lease then repeats.
@@ -22,7 +23,7 @@ namespace GigaOffice.Data;
 /// <para>No mmap_size: pages read through a mapping count in the process's RSS once per connection
 /// (peak +47 MB at 1,500 accepts/s, over the 250 MB target), a disk read error under a mapping
 /// arrives as SIGBUS and kills the process, and the worker's tail did not measurably improve
-/// (docs/BENCHMARKS.md, seventeenth pass).</para>
+/// (docs/benchmarks-history.md, seventeenth pass).</para>
 /// </summary>
 public sealed class SqliteConnectionSetup : DbConnectionInterceptor
 {
@@ -35,21 +36,31 @@ public sealed class SqliteConnectionSetup : DbConnectionInterceptor
     /// it (64 MiB, <see cref="SqliteCheckpointer.LongLogFrames"/> pages), so a log that once grew
     /// does not keep its size on disk.
     /// </summary>
-    public const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;";
+    public const string Pragmas = "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA busy_timeout = 30000;";
+
+    /// <summary>How long a write waits for another connection's write lock (the busy_timeout in <see cref="Pragmas"/>).</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Run on an open connection before a commit that must be on disk when it returns.</summary>
     public const string FullSync = "PRAGMA synchronous = FULL;";
 
-    /// <summary>The busy wait and <see cref="Pragmas"/>, on a connection just opened.</summary>
+    /// <summary><see cref="Pragmas"/>, on a connection just opened.</summary>
     public static void Configure(SqliteConnection connection, string extraPragmas = "")
     {
         var handle = connection.Handle!;
         if (Applied.TryGetValue(handle, out var applied) && applied == extraPragmas) return;
-        SqliteBusyWait.Install(connection);
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas + extraPragmas;
         command.ExecuteNonQuery();
         Applied.AddOrUpdate(handle, extraPragmas);
+    }
+
+    /// <summary>Sets how long the connection's writes wait for another connection's write lock.</summary>
+    public static void SetBusyTimeout(SqliteConnection connection, TimeSpan timeout)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout = {(long)timeout.TotalMilliseconds};";
+        command.ExecuteNonQuery();
     }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using GigaOffice.Clients;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace GigaOffice.Infrastructure;
 /// configured key the admin API is off (403), so it is never open by accident. Admin tools that
 /// only speak <c>Authorization: Bearer</c> may send it there instead.
 /// </summary>
-public sealed class AdminKeyFilter(IOptions<AdminOptions> options, ILogger<AdminKeyFilter> logger) : IEndpointFilter
+public sealed class AdminKeyFilter(IOptions<AdminOptions> options, KeyGuessThrottle throttle, ILogger<AdminKeyFilter> logger) : IEndpointFilter
 {
     public const string HeaderName = "X-Admin-Key";
 
@@ -23,9 +24,15 @@ public sealed class AdminKeyFilter(IOptions<AdminOptions> options, ILogger<Admin
                 detail: "Задайте переменную GIGAOFFICE_ADMIN_KEY, чтобы включить его.");
 
         var presented = PresentedKey(http.Request);
+        // Before the key is compared: a blocked address learns nothing about it.
+        if (throttle.RetryAfter(http) is { } wait)
+            return ClientLimits.TooManyRequests(http, wait, "Слишком много неверных ключей",
+                "С этого адреса было много попыток с неверным ключом администратора. Повторите позже.");
         if (presented.Length == 0 || !SameSecret(presented, expected))
         {
-            logger.LogWarning("Admin request to {Path} refused: {Reason}", http.Request.Path, presented.Length == 0 ? "no admin key" : "wrong admin key");
+            // The throttle logs a summary of repeated failures; each one alone is debug.
+            if (presented.Length > 0) throttle.Failed(http, "admin");
+            logger.LogDebug("Admin request to {Path} refused: {Reason}", http.Request.Path, presented.Length == 0 ? "no admin key" : "wrong admin key");
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"gigaoffice-admin\"";
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized,
                 title: presented.Length == 0 ? "Нужен ключ администратора" : "Неверный ключ администратора",
@@ -54,5 +61,5 @@ public static class AdminKeyFilterExtensions
 {
     /// <summary>Admin endpoints answer to the admin key instead of a client key.</summary>
     public static TBuilder RequireAdminKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AllowAnonymous().AddEndpointFilter<TBuilder, AdminKeyFilter>().WithMetadata(new AdminEndpointMetadata());
+        builder.AllowAnonymous().AddEndpointFilter<TBuilder, AdminKeyFilter>().RefuseControlCharacters().WithMetadata(new AdminEndpointMetadata());
 }

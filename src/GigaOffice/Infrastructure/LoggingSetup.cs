@@ -80,7 +80,9 @@ public static partial class LoggingSetup
             .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", LogEventLevel.Error)
             // "was challenged" for every refused key; the request line already says 401.
             .MinimumLevel.Override(typeof(ApiKeyAuthenticationHandler).FullName!, LogEventLevel.Warning)
-            .Enrich.FromLogContext();
+            .Enrich.FromLogContext()
+            // Last: it sees every property, the log context's too.
+            .Enrich.With<LogValueEscaper>();
         var invariant = CultureInfo.InvariantCulture;
         if (settings.Json) log.WriteTo.Console(new CompactJsonFormatter());
         else log.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: invariant);
@@ -124,6 +126,8 @@ public static partial class LoggingSetup
         o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms, client {ClientName}";
         o.GetLevel = (http, _, exception) =>
             exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+            // Wrong keys: KeyGuessThrottle logs a summary per address instead of a line per attempt.
+            : http.Items.ContainsKey(KeyGuessThrottle.FailureItem) ? LogEventLevel.Debug
             // Probes and scrapes come every few seconds; they would drown the real traffic.
             : http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Debug
             : LogEventLevel.Information;

@@ -11,9 +11,9 @@ namespace GigaOffice.Infrastructure;
 /// arenas back to the system. glibc gives back only the top of its main heap by itself: pages freed
 /// in the middle of an arena stay resident, so the native memory of SQLite, librdkafka and the
 /// runtime kept whatever a burst had once used. One malloc_trim released 14 of the 27 MB held there
-/// after three minutes of load (docs/BENCHMARKS.md, change 36); it takes about a millisecond.
+/// after three minutes of load (docs/benchmarks-history.md, change 36); it takes about a millisecond.
 /// </summary>
-public sealed partial class NativeMemoryTrimmer(IOptions<MemoryOptions> options, TimeProvider time, GigaOfficeMetrics metrics,
+public sealed class NativeMemoryTrimmer(IOptions<MemoryOptions> options, TimeProvider time, GigaOfficeMetrics metrics,
     ILogger<NativeMemoryTrimmer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -55,6 +55,9 @@ public sealed partial class NativeMemoryTrimmer(IOptions<MemoryOptions> options,
         }
     }
 
-    [LibraryImport("libc")]
-    private static partial int malloc_trim(nuint pad);
+    // DllImport rather than LibraryImport: its generated marshalling needs unsafe code, and an int and a size need no marshalling.
+#pragma warning disable SYSLIB1054
+    [DllImport("libc")]
+    private static extern int malloc_trim(nuint pad);
+#pragma warning restore SYSLIB1054
 }

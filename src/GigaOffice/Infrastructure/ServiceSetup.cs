@@ -111,13 +111,19 @@ public static class ServiceSetup
     /// <summary>Listens on HOST:PORT (localhost:8000) unless ASPNETCORE_URLS or --urls says otherwise.</summary>
     public static void UseGigaOfficeUrls(this WebApplicationBuilder builder)
     {
+        // Kestrel answers a request line over its limit itself, with an empty body; a higher limit
+        // lets UseRequestBodyLimit refuse long URLs with problem+json instead (MaxUrlLength).
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestLineSize = 8 * MaxUrlLength);
         if (!string.IsNullOrEmpty(builder.Configuration["urls"]) || !string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"])) return;
         var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new();
         builder.WebHost.UseUrls($"http://{server.Host}:{server.Port}");
     }
 
+    /// <summary>The longest path and query answered; longer ones get 414 as problem+json.</summary>
+    public const int MaxUrlLength = 8 * 1024;
+
     /// <summary>
-    /// Refuses bodies over the limit before they are read (Content-Length), and caps streamed ones.
+    /// Refuses URLs over <see cref="MaxUrlLength"/> (414) and bodies over the limit before they are read (Content-Length), and caps streamed ones.
     /// Also refuses a charset no decoder exists for: the JSON reader would throw an
     /// InvalidOperationException for it, which is the client's error, not a 500.
     /// </summary>
@@ -126,6 +132,11 @@ public static class ServiceSetup
         var limit = app.ApplicationServices.GetRequiredService<IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes;
         return app.Use(async (http, next) =>
         {
+            if ((http.Request.Path.Value?.Length ?? 0) + (http.Request.QueryString.Value?.Length ?? 0) > MaxUrlLength)
+            {
+                await WriteProblemAsync(http, 414, "Адрес запроса слишком длинный", $"Путь и параметры — не длиннее {MaxUrlLength} символов.");
+                return;
+            }
             if (http.Request.ContentLength > limit)
             {
                 await WriteProblemAsync(http, 413, "Тело запроса слишком большое", $"Не больше {limit} байт.");

@@ -25,7 +25,7 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _processing;
     private readonly Histogram<double> _gigaChat;
-    /// <summary>Finer, around the target of 1 ms for the worker's own time (docs/BENCHMARKS.md).</summary>
+    /// <summary>Finer, around the target of 1 ms for the worker's own time (docs/benchmarks-history.md).</summary>
     private static readonly InstrumentAdvice<double> OwnTime = new()
     {
         HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
@@ -40,18 +40,13 @@ public sealed class GigaOfficeMetrics
     private readonly Counter<long> _abandonedCalls;
     private readonly Histogram<double> _memoryTrim;
 
-    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Requests.IResultStore results, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
+    public GigaOfficeMetrics(IMeterFactory meters, IRequestQueue queue, Microsoft.Extensions.Options.IOptions<Configuration.DatabaseOptions> database)
     {
         var meter = meters.Create(MeterName);
         _requests = meter.CreateCounter<long>("gigaoffice.requests", "{request}",
             "Requests by status: queued when accepted, then completed or failed.");
         meter.CreateObservableGauge("gigaoffice.queue.depth", () => queue.ApproximateDepth, "{request}",
             "Requests waiting in this instance's queue.");
-        // Writers on one SQLite file take turns; many waits mean the file is the bottleneck (embedded mode only).
-        meter.CreateObservableCounter("gigaoffice.sqlite.lock.waits", () => SqliteBusyWait.Waits, "{wait}",
-            "Times a SQLite write waited for another connection's write lock.");
-        meter.CreateObservableCounter("gigaoffice.sqlite.lock.wait.duration", () => SqliteBusyWait.Waited.TotalSeconds, "s",
-            "Time SQLite writes spent waiting for another connection's write lock.");
         // Page caches of the pooled connections, prepared statements, schemas: memory outside the GC heap.
         if (!database.Value.UsePostgres)
         {
@@ -61,10 +56,6 @@ public sealed class GigaOfficeMetrics
             meter.CreateObservableGauge("gigaoffice.sqlite.log.pages", () => SqliteCheckpointer.LogFrames, "{page}",
                 "Pages in SQLite's write-ahead log at its last checkpoint.");
         }
-        // Results of workers answered at the same moment share a transaction (group commit): fewer than stored results.
-        if (results is Requests.SqliteResultStore sqliteResults)
-            meter.CreateObservableCounter("gigaoffice.sqlite.result.transactions", () => sqliteResults.Transactions, "{transaction}",
-                "Transactions that stored worker results on SQLite.");
         _processing = meter.CreateHistogram("gigaoffice.request.processing.duration", "s",
             "From a worker taking the request to its stored result.", advice: Seconds);
         _gigaChat = meter.CreateHistogram("gigaoffice.gigachat.duration", "s", "Time spent waiting for GigaChat's answer.", advice: Seconds);

@@ -93,6 +93,9 @@ public static class MetricsEndpoints
         var durations = await scope.Where(r => r.ProcessingMs != null).OrderByDescending(r => r.CreatedAt).Take(DurationSampleLimit)
             .Select(r => new { Total = r.ProcessingMs!.Value, GigaChat = r.GigaChatMs }).ToListAsync(ct);
 
+        // The shared queue's depth would tell a client about the others' traffic: it sees its own queued requests.
+        var queueDepth = http.GetClient() is null ? queue.ApproximateDepth
+            : await db.Requests.ForClient(http).LongCountAsync(r => r.Status == RequestStatus.Queued, ct);
         var cacheHits = await scope.CountAsync(r => r.CachedFromId != null, ct);
         var classificationTokens = await scope.SumAsync(r => (long)r.ClassificationTokens, ct);
         var sources = await scope.GroupBy(r => r.ClassifiedBy).Select(g => new { Source = g.Key, Count = g.Count() }).ToListAsync(ct);
@@ -102,6 +105,8 @@ public static class MetricsEndpoints
         foreach (var other in sources.Where(x => x.Source is not null && !classifiedBy.ContainsKey(x.Source)))
             classifiedBy[other.Source!] = other.Count;
         var feedback = db.Feedback.AsNoTracking().Where(f => f.CreatedAt <= end);
+        // Ratings of the caller's own requests only.
+        if (http.GetClient() is { } client) feedback = feedback.Where(f => db.Requests.Any(r => r.Id == f.RequestId && r.ClientKeyId == client.Id));
         if (start is { } fs) feedback = feedback.Where(f => f.CreatedAt >= fs);
         var ratings = await feedback.GroupBy(f => new { f.Category, f.PromptVersion, f.Rating })
             .Select(g => new { g.Key.Category, g.Key.PromptVersion, g.Key.Rating, Count = g.Count() }).ToListAsync(ct);
@@ -114,7 +119,7 @@ public static class MetricsEndpoints
         return TypedResults.Ok(new MetricsSummary(
             new MetricsPeriod(start, end), groups.Sum(g => g.Count), byStatus, byCategory,
             Summarize(durations.Select(d => d.Total)), Summarize(durations.Where(d => d.GigaChat.HasValue).Select(d => d.GigaChat!.Value)),
-            tokens ?? new TokenTotals(0, 0, 0), errors, queue.ApproximateDepth)
+            tokens ?? new TokenTotals(0, 0, 0), errors, queueDepth)
         {
             CacheHits = cacheHits,
             ClassificationTokens = classificationTokens,

@@ -84,7 +84,7 @@ public sealed class RequestIntake(PromptCatalog prompts, RequestClassifier class
 /// The key under which a completed answer is reused: everything that decides what the model is
 /// asked — the query (whitespace-normalised), range, table, input styles, category, its prompt
 /// version, the table parts sent, and the model (mode and name), so a dry-run answer never serves
-/// a cloud request.
+/// a cloud request — and the client key, so the cache never crosses tenants.
 /// </summary>
 public static class ResultCacheKey
 {
@@ -92,7 +92,8 @@ public static class ResultCacheKey
     {
         string[] leading =
         [
-            "v1", mode, model, request.Category, promptVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Scoped to the client's key: another key's answer (and its request id) is never served.
+            request.ClientKeyId is { } keyId ? "v1:" + keyId.ToString("N") : "v1", mode, model, request.Category, promptVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
             string.Join(' ', request.QueryText.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)),
             request.InputRange ?? "",
         ];

@@ -11,7 +11,7 @@ namespace GigaOffice.Tests.Answers;
 /// <summary>The service in dry-run mode over its own temporary SQLite file.</summary>
 public sealed class AnswersApp : WebApplicationFactory<Program>
 {
-    public const string AdminKey = "test-admin-key-0123456789abcdef";
+    public const string AdminKey = "test-admin-key-Q7v2Lx9pRk4Wm8Zt3Yb6Nc1Hd5Jf0Gs";
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "gigaoffice-answers-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string?> _settings;
 

@@ -22,7 +22,7 @@ public sealed class ResultCacheTests : IDisposable
         _app.CreateClient();
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>();
-        var sql = GigaOffice.Requests.RequestProcessor.CacheSources(db, "key", DateTime.UtcNow, Guid.NewGuid()).Select(r => r.Id).ToQueryString();
+        var sql = GigaOffice.Data.RequestStore.CacheSources(db, "key", DateTime.UtcNow, Guid.NewGuid()).Select(r => r.Id).ToQueryString();
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync();
         await using var explain = connection.CreateCommand();

@@ -11,7 +11,7 @@ namespace GigaOffice.Tests.GigaChat;
 /// </summary>
 public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions())
 {
-    private const string AdminKey = "model-path-admin-key-0123456789";
+    private const string AdminKey = "model-path-admin-key-Wd4Kx8Qm2Zr7Lv1Pt9Bn3Hc6Js5Gf0";
 
     private static readonly object[][] Sales =
     [

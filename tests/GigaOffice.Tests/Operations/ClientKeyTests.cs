@@ -248,7 +248,7 @@ public sealed class ClientKeyTests
         await using (var open = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0" }))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(open.CreateClient())).StatusCode);
-            Assert.Contains("Client authentication is on (listening beyond localhost (0.0.0.0))", open.ReadLogs());
+            Assert.Contains("Client authentication is on (listening beyond localhost (http://0.0.0.0:", open.ReadLogs());
         }
         await using var off = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0", ["Auth:Mode"] = "off" });
         await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(off.CreateClient()));
@@ -256,24 +256,33 @@ public sealed class ClientKeyTests
     }
 
     [Theory]
-    [InlineData(null, null, null, false)]
-    [InlineData("127.0.0.1", null, null, false)]
-    [InlineData("::1", null, null, false)]
-    [InlineData("0.0.0.0", null, null, true)]
-    [InlineData("gigaoffice.example.com", null, null, true)]
-    [InlineData("localhost", "http://+:8000", null, true)]
-    [InlineData("0.0.0.0", "http://127.0.0.1:8000;http://[::1]:8000", null, false)]
-    [InlineData("0.0.0.0", null, "off", false)]
-    [InlineData("localhost", null, "required", true)]
-    public void Authentication_is_on_whenever_the_service_listens_beyond_localhost(string? host, string? urls, string? mode, bool required)
+    [InlineData(null, null, null, "", false)]
+    [InlineData("127.0.0.1", null, null, "", false)]
+    [InlineData("::1", null, null, "", false)]
+    [InlineData("0.0.0.0", null, null, "", true)]
+    [InlineData("gigaoffice.example.com", null, null, "", true)]
+    [InlineData("localhost", "http://+:8000", null, "", true)]
+    [InlineData("0.0.0.0", "http://127.0.0.1:8000;http://[::1]:8000", null, "", false)]
+    [InlineData("0.0.0.0", null, "off", "", false)]
+    [InlineData("localhost", null, "required", "", true)]
+    // What the server bound decides, whatever the settings say (issue 33: Kestrel__Endpoints beside HOST).
+    [InlineData("127.0.0.1", null, null, "http://127.0.0.1:8000", false)]
+    [InlineData("127.0.0.1", null, null, "http://localhost:8000;http://[::1]:8000", false)]
+    [InlineData("127.0.0.1", null, null, "http://0.0.0.0:8000", true)]
+    [InlineData("127.0.0.1", null, null, "http://127.0.0.1:8000;http://[::]:8001", true)]
+    [InlineData("127.0.0.1", null, "off", "http://0.0.0.0:8000", false)]
+    public void Authentication_is_on_whenever_the_service_listens_beyond_localhost(string? host, string? urls, string? mode, string bound, bool required)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Server:Host"] = host, ["urls"] = urls, ["Auth:Mode"] = mode,
         }).Build();
         var resolved = ClientAuthMode.Resolve(configuration);
+        // Until the server has bound, auto mode requires keys.
+        Assert.True(resolved.Required || mode == "off");
+        resolved.ApplyBoundAddresses(bound.Split(';', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(required, resolved.Required);
-        Assert.Equal(mode == "off" && host == "0.0.0.0", resolved.ExplicitlyOffBeyondLocalhost);
+        Assert.Equal(mode == "off" && (host == "0.0.0.0" || bound.Contains("0.0.0.0")), resolved.ExplicitlyOffBeyondLocalhost);
     }
 
     private static AiRequest Finished(Guid keyId, DateTime createdAt, int tokens) => new()

@@ -18,7 +18,10 @@ public sealed partial class DeploymentFilesTests
 
     private static bool Known(string variable) =>
         SeedVariables.Map.ContainsKey(variable) || variable.StartsWith("ASPNETCORE_") || variable.StartsWith("DOTNET_")
-        || variable == MallocArenas.Variable; // read by glibc, and by the service at start (change 34)
+        || variable == MallocArenaMax; // read by glibc before the service runs
+
+    // glibc's limit of malloc arenas: native code allocating from many threads otherwise keeps memory in an arena per thread.
+    private const string MallocArenaMax = "MALLOC_ARENA_MAX";
 
     private static void AssertKnown(IEnumerable<string> variables, string file)
     {
@@ -111,7 +114,7 @@ public sealed partial class DeploymentFilesTests
             .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         AssertKnown(environment.Keys, "deploy/Dockerfile");
         Assert.Equal("0.0.0.0", environment["HOST"]);
-        Assert.Equal(MallocArenas.Limit.ToString(), environment[MallocArenas.Variable]); // glibc reads it before the service runs
+        Assert.Equal("2", environment[MallocArenaMax]); // glibc reads it before the service runs
         Assert.Equal($"EXPOSE {environment["PORT"]}", lines.Single(l => l.StartsWith("EXPOSE ")));
         Assert.Equal("ENTRYPOINT [\"dotnet\", \"GigaOffice.dll\"]", lines.Single(l => l.StartsWith("ENTRYPOINT ")));
         Assert.Contains(lines, l => l.StartsWith("USER "));
@@ -136,7 +139,7 @@ public sealed partial class DeploymentFilesTests
         // Behind nginx the service is reachable from outside although it listens on localhost.
         Assert.Equal("required", environment["AUTH_MODE"]);
         Assert.Contains("%i", environment["LOG_DIR"]);
-        Assert.Equal(MallocArenas.Limit.ToString(), environment[MallocArenas.Variable]);
+        Assert.Equal("2", environment[MallocArenaMax]);
         Assert.Contains(unit, l => l.StartsWith("ExecStart=") && l.EndsWith("/GigaOffice.dll"));
         Assert.Contains("Type=notify", unit);
         Assert.Contains("WantedBy=multi-user.target", unit);

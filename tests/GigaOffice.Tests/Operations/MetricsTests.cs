@@ -76,9 +76,6 @@ public sealed class MetricsTests
         // The runtime's own: collections by generation and the time the process was paused for them.
         Assert.Matches(Series("dotnet_gc_collections_total", "gc_heap_generation=\"gen0\""), text);
         Assert.Matches(Series("dotnet_gc_pause_time_seconds_total"), text);
-        // Embedded mode: how often and how long writers waited for each other on the SQLite file.
-        Assert.Matches(Series("gigaoffice_sqlite_lock_waits_total") + @" \d+(\s|$)", text);
-        Assert.Matches(Series("gigaoffice_sqlite_lock_wait_duration_seconds_total"), text);
         var sqliteMemory = Regex.Match(text, @"^gigaoffice_sqlite_memory_bytes(\{[^}]*\})? (\d+)", RegexOptions.Multiline);
         Assert.True(sqliteMemory.Success, "gigaoffice_sqlite_memory_bytes is missing");
         Assert.InRange(long.Parse(sqliteMemory.Groups[2].Value), 100_000, 1L << 30); // schemas and page caches of the open connections

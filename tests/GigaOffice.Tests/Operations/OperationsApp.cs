@@ -17,7 +17,7 @@ namespace GigaOffice.Tests.Operations;
 public sealed class OperationsApp(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
-    public const string AdminKey = "admin-key-for-tests-0123456789";
+    public const string AdminKey = "admin-key-for-tests-Bq8Rw3Lm6Xv1Tz9Kp4Nd7Hs2Jc5Fg0";
 
     public string Root { get; } = Directory.CreateTempSubdirectory("gigaoffice-ops-").FullName;
     public string LogDirectory => Path.Combine(Root, "logs");

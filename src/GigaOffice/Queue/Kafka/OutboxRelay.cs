@@ -10,28 +10,6 @@ using Microsoft.Extensions.Options;
 
 namespace GigaOffice.Queue.Kafka;
 
-/// <summary>Wakes the relay when a request was committed, and tells health checks how it is doing.</summary>
-public sealed class OutboxSignal
-{
-    private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>Unpublished requests seen by the last relay round.</summary>
-    public long Backlog { get; internal set; }
-    public string? LastError { get; internal set; }
-    public DateTime? FailingSince { get; internal set; }
-
-    public void Nudge() => _nudges.Writer.TryWrite(true);
-
-    /// <summary>Returns when nudged or after <paramref name="timeout"/>.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try { await _nudges.Reader.ReadAsync(timer.Token); }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
-    }
-}
-
 /// <summary>
 /// The transactional outbox's relay: publishes a notice for every committed request whose
 /// <see cref="AiRequest.PublishedAt"/> is null (and that is due), then marks it published. While the
@@ -39,7 +17,7 @@ public sealed class OutboxSignal
 /// database take turns through an advisory lock, so a backlog is not published once per instance.
 /// </summary>
 public sealed class OutboxRelay(
-    IServiceScopeFactory scopes, KafkaProducer producer, OutboxSignal signal, DatabaseReadiness database,
+    IServiceScopeFactory scopes, IRequestStore store, KafkaProducer producer, OutboxSignal signal, DatabaseReadiness database,
     IOptions<KafkaOptions> options, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const int BatchSize = 500;
@@ -101,7 +79,7 @@ public sealed class OutboxRelay(
                 return 0; // another instance is publishing right now
 
             var now = time.GetUtcNow().UtcDateTime;
-            var unpublished = RequestProcessor.Claimable(db, now).Where(r => r.PublishedAt == null);
+            var unpublished = store.Claimable(db, now).Where(r => r.PublishedAt == null);
             var batch = await unpublished.OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.CreatedAt, r.Attempts }).Take(BatchSize).ToListAsync(ct);
             signal.Backlog = batch.Count < BatchSize ? batch.Count : await unpublished.LongCountAsync(ct);
             if (batch.Count == 0) return 0;
@@ -126,52 +104,5 @@ public sealed class OutboxRelay(
                 await deliveries.First(d => !d.IsCompletedSuccessfully); // rethrows the broker's error
             return delivered.Count;
         }, cancellationToken);
-    }
-}
-
-/// <summary>Creates the topics with the configured partitions, when asked to; never blocks start-up for long.</summary>
-public static class KafkaTopics
-{
-    public static async Task EnsureAsync(KafkaOptions options, ILogger logger, CancellationToken cancellationToken)
-    {
-        if (options.TopicPartitions <= 0) return;
-        var timeout = TimeSpan.FromSeconds(options.TopicCreateTimeoutSeconds);
-        var specs = new[] { options.TopicRequests, options.TopicResponses, options.DeadLetterTopic }.Select(name => new TopicSpecification
-        {
-            Name = name, NumPartitions = options.TopicPartitions, ReplicationFactor = options.TopicReplicationFactor,
-        }).ToList();
-        var admin = new AdminClientBuilder(KafkaClientConfig.From(options)).Build();
-        try
-        {
-            await admin.CreateTopicsAsync(specs, new CreateTopicsOptions { RequestTimeout = timeout, OperationTimeout = timeout })
-                .WaitAsync(timeout + TimeSpan.FromSeconds(1), cancellationToken);
-            logger.LogInformation("Created Kafka topics {Topics} with {Partitions} partitions", string.Join(", ", specs.Select(s => s.Name)), options.TopicPartitions);
-        }
-        catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists))
-        {
-            logger.LogInformation("Kafka topics already exist");
-        }
-        catch (Exception ex) when (ex is KafkaException or TimeoutException)
-        {
-            logger.LogWarning("Kafka topics were not created ({Error}); continuing with whatever the cluster provides", ex.Message);
-        }
-        finally
-        {
-            // librdkafka may still wait for the answer; do not hold start-up for it.
-            _ = Task.Run(admin.Dispose, CancellationToken.None);
-        }
-    }
-}
-
-/// <summary>Degraded while the relay cannot publish: requests are still accepted, they wait in the outbox.</summary>
-public sealed class OutboxHealthCheck(OutboxSignal signal) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
-    {
-        var data = new Dictionary<string, object> { ["backlog"] = signal.Backlog };
-        if (signal.FailingSince is { } since) data["failing_since"] = since.ToString("O");
-        return Task.FromResult(signal.LastError is null
-            ? HealthCheckResult.Healthy("publishing", data)
-            : HealthCheckResult.Degraded("cannot publish: " + signal.LastError, data: data));
     }
 }

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace GigaOffice.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteGigaOfficeDbContext))]
-    [Migration("20261207022826_PrecachedPromptTokens")]
+    [Migration("20261207034559_PrecachedPromptTokens")]
     partial class PrecachedPromptTokens
     {
         /// <inheritdoc />
@@ -46,6 +46,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
 
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("INTEGER");
+
+                    b.Property<double?>("ClassificationConfidence")
+                        .HasColumnType("REAL");
 
                     b.Property<int>("ClassificationTokens")
                         .HasColumnType("INTEGER");

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace GigaOffice.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresGigaOfficeDbContext))]
-    [Migration("20261207023049_PrecachedPromptTokens")]
+    [Migration("20261207034612_PrecachedPromptTokens")]
     partial class PrecachedPromptTokens
     {
         /// <inheritdoc />
@@ -51,6 +51,9 @@ namespace GigaOffice.Data.Migrations.Postgres
 
                     b.Property<bool>("CategoryClassified")
                         .HasColumnType("boolean");
+
+                    b.Property<double?>("ClassificationConfidence")
+                        .HasColumnType("double precision");
 
                     b.Property<int>("ClassificationTokens")
                         .HasColumnType("integer");
