@@ -109,7 +109,7 @@ public static class RequestFeatures
             foreach (var cell in row.EnumerateArray())
             {
                 var isNumber = IsNumber(cell);
-                var isText = !isNumber && cell.ValueKind is JsonValueKind.String && !string.IsNullOrWhiteSpace(cell.GetString());
+                var isText = !isNumber && cell.ValueKind is JsonValueKind.String && !string.IsNullOrWhiteSpace(TextOf(cell));
                 filled |= isNumber || isText || cell.ValueKind is JsonValueKind.True or JsonValueKind.False;
                 // The first row is usually headers: it does not tell labels from values.
                 if (first) continue;
@@ -130,8 +130,15 @@ public static class RequestFeatures
     private static bool IsNumber(JsonElement cell) => cell.ValueKind switch
     {
         JsonValueKind.Number => true,
-        JsonValueKind.String => double.TryParse(cell.GetString()!.Replace(',', '.').Replace(" ", "").Replace("\u00a0", ""),
+        JsonValueKind.String => double.TryParse(TextOf(cell).Replace(',', '.').Replace(" ", "").Replace("\u00a0", ""),
             NumberStyles.Float, CultureInfo.InvariantCulture, out _),
         _ => false,
     };
+
+    /// <summary>A cell's text, empty when its bytes are no valid text: the shape is a hint, never a reason to fail.</summary>
+    private static string TextOf(JsonElement cell)
+    {
+        try { return cell.GetString() ?? ""; }
+        catch (InvalidOperationException) { return ""; }
+    }
 }

@@ -86,7 +86,7 @@ public sealed class ProcessRequestValidator(IOptions<RequestLimitsOptions> limit
                         var length = TextLength(cell);
                         if (length is null)
                         {
-                            errors[CellField()] = ["Ячейка содержит неверный текст: непарный суррогат UTF-16 (\\uD800–\\uDFFF)."];
+                            errors[CellField()] = ["Ячейка содержит неверный текст: байты не в UTF-8 или непарный суррогат UTF-16 (\\uD800–\\uDFFF)."];
                             return;
                         }
                         if (length > _limits.MaxCellLength)
@@ -103,13 +103,16 @@ public sealed class ProcessRequestValidator(IOptions<RequestLimitsOptions> limit
     }
 
     /// <summary>
-    /// Null when the JSON string escapes a lone surrogate, which no .NET string can hold. Without
+    /// Null when the JSON string is not valid UTF-8 or escapes a lone surrogate, which no .NET string can hold. Without
     /// escapes the length is counted from the raw UTF-8 (between its quotes), so a table's cells are
     /// checked without a string made of each.
     /// </summary>
     private static int? TextLength(JsonElement cell)
     {
         var raw = JsonMarshal.GetRawUtf8Value(cell);
+        // The reader does not check a string's bytes until it is read: invalid UTF-8 is refused here, not
+        // met later as an exception in the classifier or the worker.
+        if (!System.Text.Unicode.Utf8.IsValid(raw)) return null;
         if (raw.IndexOf((byte)'\\') < 0) return Encoding.UTF8.GetCharCount(raw[1..^1]);
         try { return cell.GetString()!.Length; }
         catch (InvalidOperationException) { return null; }

@@ -52,6 +52,18 @@ public sealed class FuzzFindingsTests(GigaOfficeAppFixture app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Invalid_utf8_in_a_cell_is_a_400_naming_the_cell()
+    {
+        // Byte 0xFF is never UTF-8; the fuzz test found it reaching the classifier as a 500.
+        var body = Encoding.UTF8.GetBytes("""{"query_text": "сумма", "input_data": [["Месяц", "Продажи"], ["Янва?ь", 10]]}""");
+        body[Array.IndexOf(body, (byte)'?')] = 0xFF;
+        var content = new ByteArrayContent(body);
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        var problem = await ProblemAsync(await _client.PostAsync("/api/ai/process", content), HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("input_data[1][0]", out _), problem.ToString());
+    }
+
+    [Fact]
     public async Task Number_beyond_double_in_a_cell_is_a_400_naming_the_cell()
     {
         var problem = await ProblemAsync(await PostAsync("""{"query_text": "сумма", "input_data": [["a", 1], ["b", 1e309]]}"""), HttpStatusCode.BadRequest);
