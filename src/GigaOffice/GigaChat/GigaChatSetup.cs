@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Net;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Http.Resilience;
@@ -13,6 +14,7 @@ public static class GigaChatSetup
     public static IServiceCollection AddGigaChat(this IServiceCollection services, GigaChatOptions options)
     {
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<MeasuredPrompts>();
         services.AddSingleton<AnswerParser>();
         services.AddSingleton<GigaChatConnectivity>();
         switch (options.Mode)

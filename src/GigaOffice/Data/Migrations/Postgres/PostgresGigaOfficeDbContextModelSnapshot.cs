@@ -102,6 +102,9 @@ namespace GigaOffice.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<int>("PrecachedPromptTokens")
+                        .HasColumnType("integer");
+
                     b.Property<double?>("ProcessingMs")
                         .HasColumnType("double precision");
 

@@ -97,6 +97,9 @@ namespace GigaOffice.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("PrecachedPromptTokens")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double?>("ProcessingMs")
                         .HasColumnType("REAL");
 
