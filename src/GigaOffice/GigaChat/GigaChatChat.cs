@@ -6,9 +6,6 @@ namespace GigaOffice.GigaChat;
 /// <summary>One message of a general chat call; <see cref="Name"/> names the function a "function" message answers.</summary>
 public sealed record GigaChatCallMessage(string Role, string Content, string? Name = null, GigaChatFunctionCall? FunctionCall = null);
 
-/// <summary>A function the model asked to call; GigaChat's arguments are a JSON object, not a string.</summary>
-public sealed record GigaChatFunctionCall(string Name, JsonElement Arguments);
-
 public sealed record GigaChatFunction(string Name, string? Description, JsonElement? Parameters);
 
 /// <summary>
