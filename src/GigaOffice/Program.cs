@@ -2,10 +2,12 @@ using GigaOffice.Admin;
 using GigaOffice.Configuration;
 using GigaOffice.Clients;
 using GigaOffice.Data;
+using GigaOffice.Events;
 using GigaOffice.Feedback;
 using GigaOffice.Health;
 using GigaOffice.Infrastructure;
 using GigaOffice.Metrics;
+using GigaOffice.OpenAi;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
 using GigaOffice.Retention;
@@ -22,6 +24,8 @@ builder.Host.UseSystemd(); // no-op unless started by systemd (deploy/systemd: T
 builder.AddGigaOfficeServices();
 builder.AddClientAccess();
 builder.AddAdminConsole();
+builder.Services.AddOpenAi(builder.Configuration);
+builder.Services.AddRequestEvents(builder.Configuration);
 builder.AddGigaOfficeTelemetry();
 builder.AddGigaOfficeRetention();
 
@@ -60,6 +64,7 @@ app.MapHealth();
 if (runsApi)
 {
     app.MapRequests();
+    app.MapRequestEvents();
     app.MapStructuredRequests();
     app.MapFeedback();
     app.MapPrompts();
@@ -70,6 +75,7 @@ if (runsApi)
     app.MapAdminConsole();
     app.MapUsageMetrics();
     app.MapUpstreamApi();
+    app.MapOpenAi();
 }
 app.MapPrometheusMetrics();
 

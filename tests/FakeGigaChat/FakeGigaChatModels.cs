@@ -19,6 +19,12 @@ public sealed record ChatCompletionRequest
     public string? SessionId { get; init; }
     /// <summary>The request body exactly as received.</summary>
     public required string RawJson { get; init; }
+    /// <summary>Names of the functions offered (GigaChat function calling); empty when none.</summary>
+    public IReadOnlyList<string> Functions { get; init; } = [];
+    /// <summary>function_call as sent: "auto", "none", the forced function's name, or null when absent.</summary>
+    public string? FunctionCall { get; init; }
+    /// <summary>The function the request forces with function_call {"name": …}, if any.</summary>
+    public string? ForcedFunction { get; init; }
 }
 
 /// <summary>
@@ -50,6 +56,19 @@ public sealed record FakeReply
 
     /// <summary>Extra delay for this reply only (on top of the server latency), e.g. to trip a client timeout.</summary>
     public TimeSpan Delay { get; init; }
+
+    /// <summary>
+    /// Arguments (a JSON object) the model passes when the request offers functions: the reply is then
+    /// message.function_call with finish_reason "function_call", unless the server ignores functions
+    /// (<see cref="FakeGigaChatServer.IgnoreFunctions"/>) or none were offered: then <see cref="Content"/> is the answer.
+    /// </summary>
+    public string? FunctionArguments { get; init; }
+    /// <summary>The function called; null: the forced one, else the first offered.</summary>
+    public string? FunctionName { get; init; }
+
+    /// <summary>A reply calling a function with these arguments, or writing <paramref name="textFallback"/> where functions are off or ignored.</summary>
+    public static FakeReply Function(string arguments, string textFallback = "", string? name = null) =>
+        new() { FunctionArguments = arguments, FunctionName = name, Content = textFallback };
 
     public static FakeReply Text(string content, string finishReason = "stop",
         int? promptTokens = null, int? completionTokens = null, int precachedPromptTokens = 0) =>

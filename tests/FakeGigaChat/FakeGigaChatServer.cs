@@ -503,8 +503,9 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
             return;
         }
 
+        var functionCall = FunctionCallOf(request, reply);
         var promptTokens = reply.PromptTokens ?? EstimateTokens(request.Messages.Sum(m => m.Content.Length));
-        var completionTokens = reply.CompletionTokens ?? EstimateTokens(reply.Content.Length);
+        var completionTokens = reply.CompletionTokens ?? EstimateTokens(functionCall is { } c ? c.Arguments.GetRawText().Length : reply.Content.Length);
         var usage = new
         {
             prompt_tokens = promptTokens,
@@ -514,6 +515,26 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         };
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         outcome.StatusCode = StatusCodes.Status200OK;
+
+        if (functionCall is { } called && !request.Stream)
+        {
+            await WriteJsonAsync(context, StatusCodes.Status200OK, new
+            {
+                choices = new[]
+                {
+                    new
+                    {
+                        message = new { role = "assistant", content = "", function_call = new { name = called.Name, arguments = called.Arguments } },
+                        index = 0, finish_reason = "function_call",
+                    },
+                },
+                created,
+                model = Options.Model,
+                @object = "chat.completion",
+                usage,
+            });
+            return;
+        }
 
         if (request.Stream)
         {
@@ -625,8 +646,12 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
             if (systemPositions is [not 0])
                 throw Unprocessable("The system message must be the first message");
 
+            var (functions, functionCall, forced) = ParseFunctions(root);
             return new ChatCompletionRequest
             {
+                Functions = functions,
+                FunctionCall = functionCall,
+                ForcedFunction = forced,
                 Model = modelName,
                 Messages = messages,
                 Temperature = OptionalNumber(root, "temperature"),
@@ -718,7 +743,7 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         }
 
         await WriteJsonAsync(context, StatusCodes.Status200OK,
-            inputs.Select(text => new { @object = "tokens", tokens = EstimateTokens(text.Length), characters = text.Length }).ToArray());
+            inputs.Select(text => new { @object = "tokens", tokens = (int)Math.Ceiling(EstimateTokens(text.Length) * TokenCountFactor), characters = text.Length }).ToArray());
     }
 
     // ---------------------------------------------------------------- helpers

@@ -74,11 +74,11 @@ public static class AdminDashboardEndpoints
         }
 
         var daily = await inPeriod.GroupBy(r => r.CreatedAt.Date)
-            .Select(g => new { Day = g.Key, Billed = g.Sum(r => (long)r.TotalTokens), Classification = g.Sum(r => (long)r.ClassificationTokens) })
+            .Select(g => new { Day = g.Key, Billed = g.Sum(r => (long)r.TotalTokens), Precached = g.Sum(r => (long)r.PrecachedPromptTokens), Classification = g.Sum(r => (long)r.ClassificationTokens) })
             .ToDictionaryAsync(x => DateOnly.FromDateTime(x.Day), ct);
         var tokensPerDay = Enumerable.Range(0, (int)Math.Ceiling(length.TotalDays) + 1).Select(i => DateOnly.FromDateTime(start.Date.AddDays(i)))
             .Where(d => d <= DateOnly.FromDateTime(now))
-            .Select(d => daily.TryGetValue(d, out var t) ? new DailyTokens(d, t.Billed, 0, t.Classification) : new DailyTokens(d, 0, 0, 0)).ToList();
+            .Select(d => daily.TryGetValue(d, out var t) ? new DailyTokens(d, t.Billed, t.Precached, t.Classification) : new DailyTokens(d, 0, 0, 0)).ToList();
 
         // Model calls per minute, against GIGACHAT_MAX_REQUESTS_PER_MINUTE: the busiest minute of the period and the last minute.
         var peak = await inPeriod.Where(r => r.GigaChatMs != null && r.CompletedAt != null)

@@ -59,6 +59,11 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
             .GroupBy(r => r.ClientKeyId!.Value)
             .Select(g => new { Id = g.Key, Tokens = g.Sum(r => (long)r.TotalTokens) })
             .ToDictionaryAsync(x => x.Id, x => x.Tokens, ct);
+        var openAi = await db.OpenAiCalls.Where(c => c.ClientKeyId != null && c.CreatedAt >= dayStart)
+            .GroupBy(c => c.ClientKeyId!.Value)
+            .Select(g => new { Id = g.Key, Tokens = g.Sum(c => (long)c.TotalTokens) })
+            .ToDictionaryAsync(x => x.Id, x => x.Tokens, ct);
+        foreach (var (id, tokens) in openAi) used[id] = used.GetValueOrDefault(id) + tokens;
         return keys.Select(k => Info(k, used.GetValueOrDefault(k.Id))).ToList();
     }
 
@@ -96,10 +101,12 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
         return Info(key, await TokensUsedTodayAsync(key.Id, ct));
     }
 
-    public Task<long> TokensUsedTodayAsync(Guid keyId, CancellationToken ct)
+    /// <summary>Tokens of the key's requests and OpenAI-compatible calls made today (UTC).</summary>
+    public async Task<long> TokensUsedTodayAsync(Guid keyId, CancellationToken ct)
     {
         var dayStart = DayStart();
-        return db.Requests.Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart).SumAsync(r => (long)r.TotalTokens, ct);
+        return await db.Requests.Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart).SumAsync(r => (long)r.TotalTokens, ct)
+               + await db.OpenAiCalls.Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
     }
 
     /// <summary>Budgets are per UTC day, the same for every instance and every admin's time zone.</summary>

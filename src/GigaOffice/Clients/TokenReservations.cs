@@ -34,7 +34,9 @@ public static class TokenReservations
         GigaOfficeDbContext db, PromptSnapshot prompts, Guid keyId, DateTime dayStart, int maxPromptTokens, CancellationToken ct)
     {
         var today = db.Requests.AsNoTracking().Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart);
-        var spent = await today.SumAsync(r => (long)r.TotalTokens, ct);
+        var spent = await today.SumAsync(r => (long)r.TotalTokens, ct)
+                    // Calls of the OpenAI-compatible API spend from the same budget.
+                    + await db.OpenAiCalls.AsNoTracking().Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
         var pending = await today.Where(r => r.Status == RequestStatus.Queued || r.Status == RequestStatus.Processing)
             .Select(r => new
             {

@@ -29,6 +29,11 @@ public sealed class GigaChatOptions
     public string? MtlsKeyFilePassword { get; set; }
     public int MaxRequestsPerMinute { get; set; } = 20;
     public int MaxTokensPerRequest { get; set; } = 8192;
+    /// <summary>
+    /// Structured answers through GigaChat function calling (cloud/mtls). Off for models or scopes
+    /// without functions: the answer is then read from the model's text.
+    /// </summary>
+    public bool UseFunctions { get; set; } = true;
     /// <summary>Artificial latency of the dry-run model, to try queueing behaviour locally.</summary>
     public int DryRunDelayMs { get; set; }
 

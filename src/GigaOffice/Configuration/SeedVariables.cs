@@ -30,6 +30,15 @@ public static class SeedVariables
         ["GIGACHAT_MAX_REQUESTS_PER_MINUTE"] = "GigaChat:MaxRequestsPerMinute",
         ["GIGACHAT_MAX_TOKENS_PER_REQUEST"] = "GigaChat:MaxTokensPerRequest",
         ["GIGACHAT_DRYRUN_DELAY_MS"] = "GigaChat:DryRunDelayMs",
+        ["GIGACHAT_USE_FUNCTIONS"] = "GigaChat:UseFunctions",
+
+        ["OPENAI_QUOTA_WAIT_SECONDS"] = "OpenAi:QuotaWaitSeconds",
+        ["OPENAI_LOG_CONTENT"] = "OpenAi:LogContent",
+        ["OPENAI_MODELS_CACHE_SECONDS"] = "OpenAi:ModelsCacheSeconds",
+        ["EVENTS_HEARTBEAT_SECONDS"] = "Events:HeartbeatSeconds",
+        ["EVENTS_MAX_DURATION_SECONDS"] = "Events:MaxDurationSeconds",
+        ["EVENTS_POLL_MS"] = "Events:PollMilliseconds",
+        ["EVENTS_RECHECK_SECONDS"] = "Events:RecheckSeconds",
 
         ["DB_HOST"] = "Database:Host",
         ["DB_PORT"] = "Database:Port",

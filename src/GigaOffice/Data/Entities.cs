@@ -56,6 +56,8 @@ public sealed class AiRequest
     public int PromptTokens { get; set; }
     public int CompletionTokens { get; set; }
     public int TotalTokens { get; set; }
+    /// <summary>The part of <see cref="PromptTokens"/> GigaChat served from its session cache (X-Session-ID).</summary>
+    public int PrecachedPromptTokens { get; set; }
     /// <summary>From start of processing to the result, ready to be written with this row (so without that write;
     /// the metric gigaoffice.request.processing.duration includes it).</summary>
     public double? ProcessingMs { get; set; }

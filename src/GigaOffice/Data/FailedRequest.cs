@@ -6,4 +6,8 @@ namespace GigaOffice.Data;
 /// </summary>
 public sealed record FailedRequest(
     DateTime CompletedAt, string ErrorCode, string ErrorMessage, string? RawAnswer, string? Model, int? PromptVersion,
-    int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double? GigaChatMs);
+    int PromptTokens, int CompletionTokens, int TotalTokens, double ProcessingMs, double? GigaChatMs)
+{
+    /// <summary>The part of the prompt GigaChat served from its session cache.</summary>
+    public int PrecachedPromptTokens { get; init; }
+}

@@ -17,6 +17,7 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
     public DbSet<PromptCategoryVersion> CategoryVersions => Set<PromptCategoryVersion>();
     public DbSet<ClientKey> ClientKeys => Set<ClientKey>();
     public DbSet<ServiceInstance> Instances => Set<ServiceInstance>();
+    public DbSet<OpenAi.OpenAiCall> OpenAiCalls => Set<OpenAi.OpenAiCall>();
 
     /// <summary>All times are UTC; SQLite forgets the kind, so it is restored on read.</summary>
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
@@ -98,6 +99,15 @@ public abstract class GigaOfficeDbContext(DbContextOptions options) : DbContext(
         {
             e.ToTable("service_instances");
             e.Property(i => i.Id).ValueGeneratedNever();
+        });
+        model.Entity<OpenAi.OpenAiCall>(e =>
+        {
+            e.ToTable("openai_calls");
+            e.Property(c => c.Model).HasMaxLength(128);
+            e.Property(c => c.ErrorCode).HasMaxLength(64);
+            // The daily token budget sums a key's calls of the day; the usage summary reads by time.
+            e.HasIndex(c => new { c.ClientKeyId, c.CreatedAt });
+            e.HasIndex(c => c.CreatedAt);
         });
         model.Entity<GigaChatQuotaGrant>(e =>
         {

@@ -64,10 +64,10 @@ public abstract class RequestStore(IServiceScopeFactory scopes) : IRequestStore
             UPDATE "ai_requests" SET "Status" = 'completed', "Attempts" = {1}, "CompletedAt" = {2}, "LeaseUntil" = NULL,
               "ResultJson" = {3}, "CacheKey" = {4}, "Model" = {5}, "PromptVersion" = {6},
               "PromptTokens" = {7}, "CompletionTokens" = {8}, "TotalTokens" = {9},
-              "ProcessingMs" = {10}, "GigaChatMs" = {11}
+              "ProcessingMs" = {10}, "GigaChatMs" = {11}, "PrecachedPromptTokens" = {12}
             WHERE {{OwnedWhere("{0}", "{1}")}}
             """, [id, attempt, done.CompletedAt, done.ResultJson, done.CacheKey, done.Model, done.PromptVersion,
-                done.PromptTokens, done.CompletionTokens, done.TotalTokens, done.ProcessingMs, done.GigaChatMs], ct) == 1;
+                done.PromptTokens, done.CompletionTokens, done.TotalTokens, done.ProcessingMs, done.GigaChatMs, done.PrecachedPromptTokens], ct) == 1;
 
     public async Task<bool> CompleteFromCacheAsync(Guid id, int attempt, CachedCompletion done, CancellationToken ct) =>
         await ExecuteAsync($$"""
@@ -83,10 +83,10 @@ public abstract class RequestStore(IServiceScopeFactory scopes) : IRequestStore
             UPDATE "ai_requests" SET "Status" = 'failed', "Attempts" = {1}, "CompletedAt" = {2}, "LeaseUntil" = NULL,
               "ErrorCode" = {3}, "ErrorMessage" = {4}, "RawAnswer" = {5}, "Model" = {6}, "PromptVersion" = {7},
               "PromptTokens" = {8}, "CompletionTokens" = {9}, "TotalTokens" = {10},
-              "ProcessingMs" = {11}, "GigaChatMs" = {12}
+              "ProcessingMs" = {11}, "GigaChatMs" = {12}, "PrecachedPromptTokens" = {13}
             WHERE {{OwnedWhere("{0}", "{1}")}}
             """, [id, attempt, failed.CompletedAt, failed.ErrorCode, failed.ErrorMessage, failed.RawAnswer, failed.Model, failed.PromptVersion,
-                failed.PromptTokens, failed.CompletionTokens, failed.TotalTokens, failed.ProcessingMs, failed.GigaChatMs], ct) == 1;
+                failed.PromptTokens, failed.CompletionTokens, failed.TotalTokens, failed.ProcessingMs, failed.GigaChatMs, failed.PrecachedPromptTokens], ct) == 1;
 
     public async Task<bool> ReleaseAsync(Guid id, int attempt, DateTime? notBefore, CancellationToken ct) =>
         await ExecuteAsync($$"""

@@ -14,7 +14,20 @@ public sealed record ChatMessage(string Role, string Content)
 /// What is sent to the model. <see cref="Context"/> is not sent: only the dry-run model reads it,
 /// to compute real figures without parsing its own prompt back.
 /// </summary>
-public sealed record GigaChatRequest(IReadOnlyList<ChatMessage> Messages, RequestContext Context, string? RequestId = null);
+public sealed record GigaChatRequest(IReadOnlyList<ChatMessage> Messages, RequestContext Context, string? RequestId = null)
+{
+    /// <summary>
+    /// Functions offered to the model (GigaChat function calling). Null: the client decides by the
+    /// category, forcing its answer function where the category needs structure and functions are
+    /// on (GIGACHAT_USE_FUNCTIONS); empty: none.
+    /// </summary>
+    public IReadOnlyList<Answers.AnswerFunction>? Functions { get; init; }
+    /// <summary>"auto", "none" or {"name": …}; null with <see cref="Functions"/> set means "auto".</summary>
+    public JsonElement? FunctionCall { get; init; }
+}
+
+/// <summary>The function the model called instead of writing text: its name and its arguments (a JSON object).</summary>
+public sealed record GigaChatFunctionCall(string Name, JsonElement Arguments);
 
 /// <summary>The user's request as the service understood it.</summary>
 public sealed record RequestContext(string Category, string QueryText, string? InputRange, JsonElement? InputData)
@@ -25,9 +38,20 @@ public sealed record RequestContext(string Category, string QueryText, string? I
     public JsonElement? InputStyles { get; init; }
 }
 
-public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+public sealed record TokenUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+{
+    /// <summary>The part of the prompt GigaChat served from its session cache (X-Session-ID); not billed again.</summary>
+    public int PrecachedPromptTokens { get; init; }
+}
 
-public sealed record GigaChatCompletion(string Content, string FinishReason, TokenUsage Usage, string Model);
+public sealed record GigaChatCompletion(string Content, string FinishReason, TokenUsage Usage, string Model)
+{
+    /// <summary>Set when the model answered by calling a function (finish reason "function_call").</summary>
+    public GigaChatFunctionCall? FunctionCall { get; init; }
+
+    /// <summary>What the model sent, as kept for the admin: its text, or the function it called with the arguments.</summary>
+    public string RawAnswer => FunctionCall is { } call ? $"{call.Name}({call.Arguments.GetRawText()})" : Content;
+}
 
 /// <summary>A failure of the model call with a stable code and a message the user may see.</summary>
 public sealed class GigaChatException(string code, string userMessage, bool transient, TimeSpan? retryAfter = null, Exception? inner = null)
@@ -43,6 +67,9 @@ public interface IGigaChatClient
 {
     string Mode { get; }
     Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Tokens of each text as the model counts them (POST /tokens/count); null where the client cannot measure.</summary>
+    Task<int[]?> CountTokensAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken) => Task.FromResult<int[]?>(null);
 }
 
 /// <summary>A chart the plugin should insert (ONLYOFFICE chart type names).</summary>

@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Net;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Http.Resilience;
@@ -13,12 +14,14 @@ public static class GigaChatSetup
     public static IServiceCollection AddGigaChat(this IServiceCollection services, GigaChatOptions options)
     {
         services.AddSingleton<PromptBuilder>();
+        services.AddSingleton<MeasuredPrompts>();
         services.AddSingleton<AnswerParser>();
         services.AddSingleton<GigaChatConnectivity>();
         switch (options.Mode)
         {
             case GigaChatRunMode.DryRun:
                 services.AddSingleton<IGigaChatClient, DryRunGigaChatClient>();
+                services.AddSingleton<IGigaChatChat, DryRunGigaChatChat>();
                 services.AddSingleton<IGigaChatQuota, UnlimitedQuota>();
                 break;
             default:
@@ -40,6 +43,7 @@ public static class GigaChatSetup
         services.AddSingleton<GigaChatCircuit>();
         services.AddSingleton<IGigaChatQuota, DatabaseGigaChatQuota>();
         services.AddSingleton<IGigaChatClient, HttpGigaChatClient>();
+        services.AddSingleton<IGigaChatChat, HttpGigaChatChat>();
         services.AddHostedService<GigaChatStartupReport>();
         services.AddTransient<GigaChatRetryQuotaHandler>();
 

@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using GigaOffice.Answers;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -35,7 +38,13 @@ public sealed class HttpGigaChatClient(
 
     public async Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken)
     {
-        var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList());
+        var functions = request.Functions ?? DefaultFunctions(request.Context.Category);
+        var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList())
+        {
+            Functions = functions.Count > 0 ? AnswerFunctions.ToWire(functions) : null,
+            FunctionCall = functions.Count == 0 ? null
+                : request.FunctionCall ?? (request.Functions is null ? AnswerFunctions.Force(functions[0]) : null),
+        };
         using var message = new HttpRequestMessage(HttpMethod.Post, "chat/completions")
         {
             // Bytes, not a stream: retries and the 401 refresh send the same content again.
@@ -84,9 +93,58 @@ public sealed class HttpGigaChatClient(
                 logger.LogWarning("GigaChat answer to call {RequestId} has no choices", request.RequestId);
                 throw GigaChatErrors.UpstreamError();
             }
-            var usage = answer.Usage is { } u ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) : new TokenUsage(0, 0, 0);
-            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", usage, answer.Model ?? _options.Model);
+            var usage = answer.Usage is { } u
+                ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) { PrecachedPromptTokens = u.PrecachedPromptTokens }
+                : new TokenUsage(0, 0, 0);
+            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", usage, answer.Model ?? _options.Model)
+            {
+                FunctionCall = choice.FunctionCall is { Name: { Length: > 0 } name } call ? new GigaChatFunctionCall(name, call.Arguments) : null,
+            };
         }
+    }
+
+    /// <summary>The category's answer function, forced, where the category needs structure and functions are on.</summary>
+    private IReadOnlyList<AnswerFunction> DefaultFunctions(string category) =>
+        _options.UseFunctions && AnswerFunctions.IsForced(category) ? [AnswerFunctions.ForCategory(category)!] : [];
+
+    // Texts measured by POST /tokens/count, by SHA-256 of their content: a category's system prompt
+    // and examples repeat in every request, so only the user's message is usually measured again.
+    private readonly ConcurrentDictionary<string, int> _tokenCounts = new();
+    private const int TokenCountCacheLimit = 10_000;
+
+    /// <summary>GigaChat's own count of each text's tokens; uncached texts are measured in one call.</summary>
+    public async Task<int[]?> CountTokensAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var keys = texts.Select(t => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(t)))).ToArray();
+        var missing = Enumerable.Range(0, texts.Count).Where(i => !_tokenCounts.ContainsKey(keys[i])).ToList();
+        if (missing.Count > 0)
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new { model = _options.Model, input = missing.Select(i => texts[i]).ToArray() }, Wire);
+            using var message = new HttpRequestMessage(HttpMethod.Post, "tokens/count")
+            {
+                Content = new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            };
+            List<TokenCount>? counts;
+            try
+            {
+                using var response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    logger.LogWarning("GigaChat answered {Status} to a token count; the estimate is used", (int)response.StatusCode);
+                    return null;
+                }
+                counts = await response.Content.ReadFromJsonAsync<List<TokenCount>>(Wire, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or JsonException or BrokenCircuitException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Token count failed ({Error}); the estimate is used", ex.GetType().Name);
+                return null;
+            }
+            if (counts is null || counts.Count != missing.Count) return null;
+            if (_tokenCounts.Count > TokenCountCacheLimit) _tokenCounts.Clear();
+            for (var j = 0; j < missing.Count; j++) _tokenCounts[keys[missing[j]]] = counts[j].Tokens;
+        }
+        return keys.Select(k => _tokenCounts.TryGetValue(k, out var n) ? n : 0).ToArray();
     }
 
     /// <summary>
@@ -112,12 +170,24 @@ public sealed class HttpGigaChatClient(
         }
     }
 
-    private sealed record ChatRequest(string Model, List<ChatRequestMessage> Messages, bool Stream = false);
+    private sealed record ChatRequest(string Model, List<ChatRequestMessage> Messages, bool Stream = false)
+    {
+        public JsonArray? Functions { get; init; }
+        public JsonElement? FunctionCall { get; init; }
+    }
     private sealed record ChatRequestMessage(string Role, string Content);
     private sealed record ChatResponse(List<ChatChoice>? Choices, string? Model, ChatUsage? Usage);
     private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason);
-    private sealed record ChatChoiceMessage(string? Role, string? Content);
-    private sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+    private sealed record ChatChoiceMessage(string? Role, string? Content)
+    {
+        public ChatFunctionCall? FunctionCall { get; init; }
+    }
+    private sealed record ChatFunctionCall(string? Name, JsonElement Arguments);
+    private sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
+    {
+        public int PrecachedPromptTokens { get; init; }
+    }
+    private sealed record TokenCount(int Tokens, int Characters);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -7,7 +8,13 @@ using GigaOffice.Requests;
 
 namespace GigaOffice.GigaChat;
 
-public sealed record BuiltPrompt(IReadOnlyList<ChatMessage> Messages, int EstimatedTokens, bool DataTruncated, int RowsSent, int RowsTotal);
+public sealed record BuiltPrompt(IReadOnlyList<ChatMessage> Messages, int EstimatedTokens, bool DataTruncated, int RowsSent, int RowsTotal)
+{
+    /// <summary>The estimate of the prompt with every row of the table, trimmed or not.</summary>
+    public int UntrimmedTokens { get; init; }
+    /// <summary>GigaChat's own count (POST /tokens/count), when the prompt was near the limit and measured.</summary>
+    public int? MeasuredTokens { get; init; }
+}
 
 /// <summary>
 /// Builds the message list: the category's system prompt, its worked examples, then the user's
@@ -73,7 +80,10 @@ public sealed class PromptBuilder
                 $"Запрос слишком большой для модели: около {estimate} токенов при лимите {maxTokens}. Сократите текст запроса или выделите меньший диапазон.",
                 transient: false);
         messages.Add(ChatMessage.User(user.Render(sent, withStats)));
-        return new BuiltPrompt(messages, estimate, info.NeedsCellValues && sent < total, info.NeedsCellValues ? sent : 0, total);
+        return new BuiltPrompt(messages, estimate, info.NeedsCellValues && sent < total, info.NeedsCellValues ? sent : 0, total)
+        {
+            UntrimmedTokens = sent == total ? estimate : fixedTokens + EstimateTokens(user.Length(total, info.NeedsColumnMetadata)),
+        };
     }
 
     /// <summary>

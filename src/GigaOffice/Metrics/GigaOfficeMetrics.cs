@@ -61,7 +61,7 @@ public sealed class GigaOfficeMetrics
         _gigaChat = meter.CreateHistogram("gigaoffice.gigachat.duration", "s", "Time spent waiting for GigaChat's answer.", advice: Seconds);
         _overhead = meter.CreateHistogram("gigaoffice.request.overhead.duration", "s",
             "The service's own share of processing, up to the stored result: total minus the wait for GigaChat.", advice: OwnTime);
-        _tokens = meter.CreateCounter<long>("gigaoffice.tokens", "{token}", "GigaChat tokens used, by kind (prompt, completion).");
+        _tokens = meter.CreateCounter<long>("gigaoffice.tokens", "{token}", "GigaChat tokens used, by kind (prompt, completion; precached: the part of the prompt served from GigaChat's session cache).");
         _quotaWaits = meter.CreateCounter<long>("gigaoffice.quota.waits", "{wait}", "Times a request had to wait for the GigaChat quota.");
         _quotaWait = meter.CreateHistogram("gigaoffice.quota.wait.duration", "s", "How long requests waited for the GigaChat quota.", advice: Seconds);
         _errors = meter.CreateCounter<long>("gigaoffice.errors", "{error}",
@@ -91,6 +91,7 @@ public sealed class GigaOfficeMetrics
         }
         if (usage.PromptTokens > 0) _tokens.Add(usage.PromptTokens, new("kind", "prompt"), cat);
         if (usage.CompletionTokens > 0) _tokens.Add(usage.CompletionTokens, new("kind", "completion"), cat);
+        if (usage.PrecachedPromptTokens > 0) _tokens.Add(usage.PrecachedPromptTokens, new("kind", "precached"), cat);
         if (errorCode is not null) _errors.Add(1, new("code", errorCode), new("outcome", "failed"));
     }
 

@@ -10,7 +10,11 @@ namespace GigaOffice.Metrics;
 public sealed record MetricsPeriod(DateTime? From, DateTime To);
 public sealed record CategoryCounts(int Total, int Completed, int Failed, int InProgress);
 public sealed record DurationSummary(int Count, double? Average, double? P50, double? P95, double? P99, double? Max);
-public sealed record TokenTotals(long Prompt, long Completion, long Total);
+public sealed record TokenTotals(long Prompt, long Completion, long Total)
+{
+    /// <summary>The part of <see cref="Prompt"/> GigaChat served from its session cache (X-Session-ID): what the caching saves.</summary>
+    public long Precached { get; init; }
+}
 
 public sealed record MetricsSummary(
     MetricsPeriod Period, int TotalRequests, Dictionary<string, int> ByStatus, Dictionary<string, CategoryCounts> ByCategory,
@@ -27,6 +31,9 @@ public sealed record MetricsSummary(
     public Dictionary<string, int> ClassifiedBy { get; init; } = [];
     /// <summary>User ratings given in the period, per category and prompt version.</summary>
     public List<FeedbackSummary> Feedback { get; init; } = [];
+    /// <summary>Calls of the OpenAI-compatible API (/v1) in the period.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("openai")]
+    public OpenAi.OpenAiUsageSummary? OpenAi { get; init; }
 }
 
 public sealed record FeedbackSummary(string Category, int? PromptVersion, int Count, double AverageRating, Dictionary<string, int> Ratings);
@@ -84,7 +91,8 @@ public static class MetricsEndpoints
         var errors = await scope.Where(r => r.ErrorCode != null).GroupBy(r => r.ErrorCode!)
             .Select(g => new { Code = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Code, g => g.Count, ct);
         var tokens = await scope.GroupBy(_ => 1).Select(g => new TokenTotals(
-            g.Sum(r => (long)r.PromptTokens), g.Sum(r => (long)r.CompletionTokens), g.Sum(r => (long)r.TotalTokens))).FirstOrDefaultAsync(ct);
+            g.Sum(r => (long)r.PromptTokens), g.Sum(r => (long)r.CompletionTokens), g.Sum(r => (long)r.TotalTokens))
+            { Precached = g.Sum(r => (long)r.PrecachedPromptTokens) }).FirstOrDefaultAsync(ct);
         var durations = await scope.Where(r => r.ProcessingMs != null).OrderByDescending(r => r.CreatedAt).Take(DurationSampleLimit)
             .Select(r => new { Total = r.ProcessingMs!.Value, GigaChat = r.GigaChatMs }).ToListAsync(ct);
 
@@ -120,6 +128,7 @@ public static class MetricsEndpoints
             ClassificationTokens = classificationTokens,
             ClassifiedBy = classifiedBy,
             Feedback = feedbackSummary,
+            OpenAi = await global::GigaOffice.OpenAi.OpenAiCallLog.SummaryAsync(db, http, start, end, ct),
         });
     }
 

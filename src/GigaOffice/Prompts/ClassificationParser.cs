@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Globalization;
 using System.Text.Json;
 using GigaOffice.GigaChat;

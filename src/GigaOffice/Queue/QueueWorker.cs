@@ -7,13 +7,19 @@ using Microsoft.Extensions.Options;
 namespace GigaOffice.Queue;
 
 /// <summary>Feeds queue notices to the request processor once the database is ready.</summary>
-public sealed class QueueWorker(IRequestQueue queue, RequestProcessor processor, DatabaseReadiness database, IOptions<WorkerOptions> options, ILogger<QueueWorker> logger)
+public sealed class QueueWorker(
+    IRequestQueue queue, RequestProcessor processor, Events.RequestEventHub events, DatabaseReadiness database, IOptions<WorkerOptions> options, ILogger<QueueWorker> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await database.WaitAsync(stoppingToken);
         logger.LogInformation("Worker consuming from the {Queue} queue with concurrency {Concurrency}", queue.Name, options.Value.Concurrency);
-        await queue.ConsumeAsync(processor.ProcessAsync, options.Value.Concurrency, stoppingToken);
+        await queue.ConsumeAsync(async (id, ct) =>
+        {
+            var outcome = await processor.ProcessAsync(id, ct);
+            events.Changed(id); // streams here learn the outcome at once, without waiting for a poll or a notification
+            return outcome;
+        }, options.Value.Concurrency, stoppingToken);
     }
 }

@@ -36,7 +36,11 @@ public sealed record RequestStatusResponse(
     Guid RequestId, string Status, string Category, DateTime CreatedAt, DateTime? StartedAt, DateTime? CompletedAt,
     int Attempts, RequestError? Error, string? CorrelationId);
 
-public sealed record TokenCounts(int Prompt, int Completion, int Total);
+public sealed record TokenCounts(int Prompt, int Completion, int Total)
+{
+    /// <summary>The part of the prompt GigaChat served from its session cache (not billed again).</summary>
+    public int Precached { get; init; }
+}
 
 /// <summary>The processed answer, ready for the plugin to apply.</summary>
 public sealed record RequestResultResponse(
@@ -46,7 +50,7 @@ public sealed record RequestResultResponse(
     /// <summary>The same document for GET /api/ai/result and for the responses topic.</summary>
     public static RequestResultResponse Of(AiRequest r) => new(r.Id, r.Status, r.Category,
         r.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options), RequestError.Of(r),
-        new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt)
+        new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens) { Precached = r.PrecachedPromptTokens }, r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt)
     {
         Cached = r.CachedFromId is not null,
         CachedFrom = r.CachedFromId,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using GigaOffice.Answers;
 using GigaOffice.Configuration;
 using GigaOffice.Data;
 using GigaOffice.GigaChat;
@@ -17,7 +18,7 @@ namespace GigaOffice.Requests;
 /// </summary>
 public sealed partial class RequestProcessor(
     PromptCatalog prompts,
-    PromptBuilder promptBuilder,
+    MeasuredPrompts promptBuilder,
     AnswerParser parser,
     IGigaChatClient gigaChat,
     IGigaChatQuota quota,
@@ -161,7 +162,7 @@ public sealed partial class RequestProcessor(
         };
         if (finishFailure is { } f) return await FailAsync(attempt, f.Item1, f.Item2, outcome);
 
-        var parsed = parser.Parse(completion.Content, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData));
+        var parsed = parser.Parse(completion, new AnswerContext(category.Name, category.ResultKind, context.InputRange, context.InputData));
         if (parsed is { Success: true, Repairs.Count: > 0 }) LogRepaired(attempt.Id, string.Join("; ", parsed.Repairs));
         else if (parsed is { Success: false }) LogUnusable(attempt.Id, parsed.FailureKind, parsed.FailureReason);
         if (parsed.Answer is null)
@@ -171,7 +172,7 @@ public sealed partial class RequestProcessor(
         var resultJson = JsonSerializer.Serialize(Answers.FormulaPolicy.Apply(parsed.Answer with { DataTruncated = prompt.DataTruncated }), GigaOfficeJson.Options);
         var usage = completion.Usage;
         var done = new CompletedRequest(Now, resultJson, outcome.CacheKey, completion.Model, outcome.PromptVersion,
-            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, attempt.ElapsedMs, gigaChatMs);
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, attempt.ElapsedMs, gigaChatMs) { PrecachedPromptTokens = usage.PrecachedPromptTokens };
         if (!await StoreAsync(attempt, ct => store.CompleteAsync(attempt.Id, attempt.Number, done, ct))) return ProcessOutcome.Busy;
         // Only the worker that still owned the request counts it, so a takeover is not counted twice.
         // The metrics include the write the row's own times cannot.
@@ -183,8 +184,8 @@ public sealed partial class RequestProcessor(
     private async Task<ProcessOutcome> FailAsync(AttemptContext attempt, string code, string message, Outcome? outcome)
     {
         var usage = outcome?.Completion.Usage ?? new TokenUsage(0, 0, 0);
-        var failed = new FailedRequest(Now, code, message, outcome?.Completion.Content, outcome?.Completion.Model, outcome?.PromptVersion,
-            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, attempt.ElapsedMs, outcome?.GigaChatMs);
+        var failed = new FailedRequest(Now, code, message, outcome?.Completion.RawAnswer, outcome?.Completion.Model, outcome?.PromptVersion,
+            usage.PromptTokens, usage.CompletionTokens, usage.TotalTokens, attempt.ElapsedMs, outcome?.GigaChatMs) { PrecachedPromptTokens = usage.PrecachedPromptTokens };
         if (!await StoreAsync(attempt, ct => store.FailAsync(attempt.Id, attempt.Number, failed, ct))) return ProcessOutcome.Busy;
         metrics.RequestFinished(attempt.Request.Category, completed: false, attempt.ElapsedMs, outcome?.GigaChatMs, usage, code);
         return ProcessOutcome.Failed;
@@ -243,7 +244,7 @@ public sealed partial class RequestProcessor(
                 TableInfo = request.TableInfoJson is null ? null : JsonSerializer.Deserialize<RequiredTableInfo>(request.TableInfoJson, GigaOfficeJson.Options),
                 InputStyles = request.InputStylesJson is null ? null : JsonSerializer.Deserialize<JsonElement>(request.InputStylesJson),
             };
-            var prompt = promptBuilder.Build(category, context, _maxTokens);
+            var prompt = await promptBuilder.BuildAsync(category, context, _maxTokens, cancellationToken);
             LogCalling(request.Id, attempt.Number);
             var callStarted = Stopwatch.GetTimestamp();
             call.Sent = true;

@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GigaOffice.GigaChat;

@@ -57,7 +57,8 @@ public static class StructuredEndpoints
         }
         var answer = r!.ResultJson is null ? null : JsonSerializer.Deserialize<SpreadsheetAnswer>(r.ResultJson, GigaOfficeJson.Options);
         return TypedResults.Ok(new StructuredResultResponse(r.Id, r.Status, r.Category, answer is null ? null : StructuredConverter.ToDocument(answer, r.InputRange),
-            RequestEndpoints.ErrorOf(r), new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens), r.CachedFromId is not null, r.CachedFromId,
+            RequestEndpoints.ErrorOf(r), new TokenCounts(r.PromptTokens, r.CompletionTokens, r.TotalTokens) { Precached = r.PrecachedPromptTokens },
+            r.CachedFromId is not null, r.CachedFromId,
             r.ProcessingMs, r.Model, r.PromptVersion, r.CreatedAt, r.CompletedAt));
     }
 }

@@ -66,6 +66,12 @@ public sealed class RetentionService(
                     .ExecuteDeleteAsync(cancellationToken);
                 requests += deleted;
             } while (deleted == BatchSize);
+            // The OpenAI-compatible API's call records age out with the requests.
+            do
+            {
+                deleted = await db.OpenAiCalls.Where(c => c.CreatedAt < cutoff).OrderBy(c => c.CreatedAt).Take(BatchSize)
+                    .ExecuteDeleteAsync(cancellationToken);
+            } while (deleted == BatchSize);
         }
         return new RetentionResult(requests, PurgeLogFiles(cutoff));
     }

@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GigaOffice.GigaChat;
@@ -22,12 +23,15 @@ public sealed class AnswerCorpusTests
     }
 
     [Fact]
-    public void Corpus_has_at_least_sixty_cases_of_both_kinds()
+    public void Corpus_has_at_least_two_hundred_cases_over_every_category()
     {
         var cases = System.IO.Directory.GetFiles(Directory, "*.txt").Select(f => CorpusCase.Load(f)).ToList();
-        Assert.True(cases.Count >= 60, $"only {cases.Count} cases");
-        Assert.True(cases.Count(c => c.Expect == "ok") >= 30);
-        Assert.True(cases.Count(c => c.Expect != "ok") >= 15);
+        Assert.True(cases.Count >= 200, $"only {cases.Count} cases");
+        Assert.True(cases.Count(c => c.Expect == "ok") >= 120);
+        Assert.True(cases.Count(c => c.Expect != "ok") >= 40);
+        string[] categories = ["spreadsheet-generation", "spreadsheet-analysis", "spreadsheet-transformation", "spreadsheet-search",
+            "spreadsheet-formatting", "data-chart", "data-histogram", "spreadsheet-assistance", "uncertain"];
+        Assert.All(categories, category => Assert.True(cases.Count(c => c.Category == category) >= 5, $"{category}: fewer than 5 cases"));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using GigaOffice.Answers;
 using GigaOffice.GigaChat;
 
 namespace GigaOffice.Tests.Answers;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace GigaOffice.GigaChat;
+namespace GigaOffice.Answers;
 
 /// <summary>A JSON object found in the model's text, and how it had to be mended to parse.</summary>
 public sealed record JsonCandidate(JsonElement Value, bool Repaired, bool Closed);
@@ -34,6 +34,47 @@ public static partial class LenientJson
         // An unclosed final fence (the output was cut inside it) is left to the truncation check.
         return result;
     }
+
+    /// <summary>
+    /// Each balanced top-level <c>[...]</c> of the text (outside strings and objects), in order:
+    /// a model that writes the table alone writes a bare array. <paramref name="unclosed"/>: one began but never closed.
+    /// </summary>
+    public static List<(string Text, int Start, int End)> ArrayCandidates(string content, out bool unclosed)
+    {
+        var result = new List<(string, int, int)>();
+        unclosed = false;
+        int depth = 0, start = -1;
+        bool inString = false, escaped = false;
+        for (var i = 0; i < content.Length; i++)
+        {
+            var ch = content[i];
+            if (inString)
+            {
+                if (escaped) escaped = false;
+                else if (ch == '\\') escaped = true;
+                else if (ch == '"') inString = false;
+                continue;
+            }
+            switch (ch)
+            {
+                case '"' when depth > 0: inString = true; break;
+                case '[' or '{':
+                    if (depth++ == 0) start = ch == '[' ? i : -1;
+                    break;
+                case ']' or '}' when depth > 0:
+                    if (--depth == 0 && start >= 0 && ch == ']') result.Add((content[start..(i + 1)], start, i + 1));
+                    break;
+            }
+        }
+        unclosed = depth > 0 && start >= 0;
+        return result;
+    }
+
+    /// <summary>An array parsed strictly or after near-JSON repair; null when it is not one.</summary>
+    public static JsonElement? TryParseArray(string text) =>
+        TryParseObject("{\"t\":" + text + "}") is { } wrapped && wrapped.Value.GetProperty("t") is { ValueKind: JsonValueKind.Array } array
+            ? array
+            : null;
 
     /// <summary>Parses strictly, then after near-JSON repair; null when neither gives an object.</summary>
     public static JsonCandidate? TryParseObject(string text)

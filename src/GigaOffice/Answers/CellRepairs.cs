@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace GigaOffice.GigaChat;
+namespace GigaOffice.Answers;
 
 /// <summary>
 /// Safe corrections of single values in a model's answer. Each one changes a value only when

@@ -1,0 +1,52 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using GigaOffice.Clients;
+using GigaOffice.Data;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+using OpenAI.Chat;
+using OpenAI.Models;
+
+namespace GigaOffice.Tests.OpenAi;
+
+/// <summary>The official OpenAI .NET SDK pointed at the service's /v1, over the test host's HTTP client.</summary>
+internal static class OpenAiTestClient
+{
+    public static OpenAIClientOptions Options(HttpClient http) => new()
+    {
+        Endpoint = new Uri(http.BaseAddress!, "/v1"),
+        Transport = new HttpClientPipelineTransport(http),
+        // The tests look at each answer, 429s included: no retries behind their back.
+        RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+    };
+
+    public static ChatClient Chat<T>(WebApplicationFactory<T> app, string key, string model = "GigaChat") where T : class =>
+        new(model, new ApiKeyCredential(key), Options(app.CreateClient()));
+
+    public static OpenAIModelClient Models<T>(WebApplicationFactory<T> app, string key) where T : class =>
+        new(new ApiKeyCredential(key), Options(app.CreateClient()));
+
+    public static async Task<string> CreateKeyAsync<T>(WebApplicationFactory<T> app, string name, int requestsPerMinute = 1000, long dailyTokenBudget = 0) where T : class
+    {
+        _ = app.Server;
+        await app.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        await using var scope = app.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<ClientKeyStore>().CreateAsync(name, requestsPerMinute, dailyTokenBudget, CancellationToken.None);
+        return created.Key;
+    }
+
+    public static async Task<(string Text, StreamingChatCompletionUpdate Last, int Updates)> StreamAsync(ChatClient chat, IEnumerable<ChatMessage> messages, ChatCompletionOptions? options = null)
+    {
+        var text = new System.Text.StringBuilder();
+        StreamingChatCompletionUpdate? last = null;
+        var updates = 0;
+        await foreach (var update in chat.CompleteChatStreamingAsync(messages, options))
+        {
+            updates++;
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            last = update;
+        }
+        return (text.ToString(), last!, updates);
+    }
+}
