@@ -58,7 +58,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task A_wrong_setting_stops_the_start_with_a_message_naming_the_variable()
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "dryrun", ["GigaChat:MaxRequestsPerMinute"] = "0" });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["GigaChat:RunMode"] = "dryrun", ["GigaChat:MaxRequestsPerMinute"] = "0" });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.Contains("GIGACHAT_MAX_REQUESTS_PER_MINUTE", error.ToString());
     }
@@ -66,7 +66,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task An_unknown_run_mode_is_refused_at_start()
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:RunMode"] = "turbo" });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["GigaChat:RunMode"] = "turbo" });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.Contains("GIGACHAT_RUN_MODE", error.ToString());
     }

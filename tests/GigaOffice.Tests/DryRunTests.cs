@@ -110,7 +110,7 @@ public sealed class SecretsTests
     public async Task Dry_run_never_echoes_configured_secrets()
     {
         const string secret = "c2VjcmV0LWNyZWRlbnRpYWxzLXZhbHVl";
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?>
+        await using var app = new TestApp(new Dictionary<string, string?>
         {
             ["GigaChat:Credentials"] = secret, ["GigaChat:MtlsKeyFilePassword"] = "key-password-value", ["Database:Password"] = "db-password-value",
         });

@@ -1,7 +1,6 @@
 using FakeGigaChat;
 using GigaOffice.Data;
 using GigaOffice.Queue;
-using GigaOffice.Tests.GigaChat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -18,9 +17,9 @@ public sealed class InstanceOwnershipTests
     [InlineData("postgresql")]
     public async Task The_recovery_sweep_leaves_a_live_instance_its_requests_and_takes_them_up_when_it_dies(string provider)
     {
-        var database = await RealModeApp.SharedDatabaseAsync(provider);
+        var database = await SharedDatabase.SettingsAsync(provider);
         Guid self;
-        await using (var app = new GigaOfficeApp(settings: database))
+        await using (var app = new TestApp(database))
         {
             var client = app.CreateClient();
             self = app.Services.GetRequiredService<ThisInstance>().Id;
@@ -54,7 +53,7 @@ public sealed class InstanceOwnershipTests
         }
 
         // Stopped, the instance signed off: the others need not wait for its heartbeat to lapse.
-        await using var next = new GigaOfficeApp(settings: database);
+        await using var next = new TestApp(database);
         next.CreateClient();
         await using var nextScope = next.Services.CreateAsyncScope();
         var nextDb = nextScope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
@@ -66,11 +65,11 @@ public sealed class InstanceOwnershipTests
     [InlineData("postgresql")]
     public async Task A_silent_instance_s_request_is_taken_up_when_its_heartbeat_lapses_not_a_sweep_interval_later(string provider)
     {
-        var database = await RealModeApp.SharedDatabaseAsync(provider);
+        var database = await SharedDatabase.SettingsAsync(provider);
         var request = Guid.CreateVersion7();
         DateTime lapse;
         // A process that crashed a moment ago: its heartbeat still has seconds to run, and it left a queued request.
-        await using (var before = new GigaOfficeApp(settings: database))
+        await using (var before = new TestApp(database))
         {
             before.CreateClient();
             await using var scope = before.Services.CreateAsyncScope();
@@ -88,7 +87,7 @@ public sealed class InstanceOwnershipTests
 
         // Its successor sweeps once a minute, but wakes for the lapse.
         var settings = new Dictionary<string, string?>(database) { ["Worker:RecoveryIntervalSeconds"] = "60" };
-        await using var after = new GigaOfficeApp(settings: settings);
+        await using var after = new TestApp(settings);
         var client = after.CreateClient();
         Assert.Equal("completed", (await client.WaitFinishedAsync(request, TimeSpan.FromSeconds(25))).GetProperty("status").GetString());
         await using var afterScope = after.Services.CreateAsyncScope();
@@ -115,11 +114,11 @@ public sealed class InstanceOwnershipCallTests() : FakeGigaChatTest(new FakeGiga
     [InlineData(false)]
     public async Task The_model_is_called_before_the_claim_holds_only_for_a_request_of_this_instance(bool ownRequest)
     {
-        var settings = RealModeApp.Cloud(Fake);
-        var database = await RealModeApp.SharedDatabaseAsync("postgresql");
+        var settings = GigaChatSettings.Cloud(Fake);
+        var database = await SharedDatabase.SettingsAsync("postgresql");
         foreach (var (key, value) in database) settings[key] = value;
         var connectionString = database["Database:ConnectionString"]!;
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();

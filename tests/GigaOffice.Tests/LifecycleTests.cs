@@ -12,7 +12,7 @@ public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : I
     [Fact]
     public async Task Seed_example_is_accepted_as_written_and_completes_with_real_figures()
     {
-        var accepted = await _client.PostJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample, 202);
+        var accepted = await _client.PostJsonAsync("/api/ai/process", TestRequests.SeedExample, 202);
         Assert.Equal("queued", accepted.GetProperty("status").GetString());
         Assert.Equal("spreadsheet-analysis", accepted.GetProperty("category").GetString());
         var id = accepted.GetProperty("request_id").GetGuid();
@@ -82,7 +82,7 @@ public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : I
     [Fact]
     public async Task Metrics_count_completed_requests_by_category_with_timings_and_tokens()
     {
-        var id = await _client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await _client.SubmitAsync(TestRequests.SeedExample);
         await _client.WaitFinishedAsync(id);
         var metrics = await _client.GetJsonAsync("/api/metrics?period=1h");
         Assert.True(metrics.GetProperty("total_requests").GetInt32() >= 1);
@@ -142,7 +142,7 @@ public sealed class LifecycleOnPostgresKafkaTests(BackendApp<PostgresKafkaBacken
 
 public sealed class SlowModelTests : IAsyncLifetime
 {
-    private readonly GigaOfficeApp _app = new(settings: new Dictionary<string, string?> { ["GigaChat:DryRunDelayMs"] = "1500" });
+    private readonly TestApp _app = new(settings: new Dictionary<string, string?> { ["GigaChat:DryRunDelayMs"] = "1500" });
     private HttpClient _client = null!;
 
     public Task InitializeAsync()
@@ -156,7 +156,7 @@ public sealed class SlowModelTests : IAsyncLifetime
     [Fact]
     public async Task Result_asked_for_before_completion_says_it_is_not_ready()
     {
-        var id = await _client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await _client.SubmitAsync(TestRequests.SeedExample);
         var early = await _client.GetAsync($"/api/ai/result/{id}");
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Equal("application/problem+json", early.Content.Headers.ContentType?.MediaType);

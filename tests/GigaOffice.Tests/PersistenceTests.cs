@@ -20,7 +20,7 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
     /// A published request that falls due an hour from now, so the service's own workers leave it to
     /// the test; the time in whole microseconds, as PostgreSQL keeps it.
     /// </summary>
-    protected static async Task<(GigaOfficeDbContext Db, Guid Id, DateTime Due)> AddRequestDueLaterAsync(GigaOfficeApp app, AsyncServiceScope scope)
+    protected static async Task<(GigaOfficeDbContext Db, Guid Id, DateTime Due)> AddRequestDueLaterAsync(TestApp app, AsyncServiceScope scope)
     {
         app.CreateClient(); // starts the host: migrates and seeds
         var db = scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>();
@@ -40,7 +40,7 @@ public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixt
         await using (var first = backend.CreateApp())
         {
             var client = first.CreateClient();
-            id = await client.SubmitAsync(ApiClientExtensions.SeedExample);
+            id = await client.SubmitAsync(TestRequests.SeedExample);
             await client.WaitFinishedAsync(id);
         }
 

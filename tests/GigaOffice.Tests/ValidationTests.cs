@@ -146,9 +146,9 @@ public class GigaOfficeAppFixture : IAsyncLifetime
 {
     public GigaOfficeAppFixture() : this(null) { }
 
-    protected GigaOfficeAppFixture(IDictionary<string, string?>? settings) => App = new GigaOfficeApp(settings: settings);
+    protected GigaOfficeAppFixture(Dictionary<string, string?>? settings) => App = new TestApp(settings);
 
-    public GigaOfficeApp App { get; }
+    public TestApp App { get; }
     public HttpClient Client { get; private set; } = null!;
 
     public Task InitializeAsync()

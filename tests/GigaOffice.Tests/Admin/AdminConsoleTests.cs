@@ -12,7 +12,7 @@ public sealed class AdminConsoleApp<TBackend> : IAsyncLifetime where TBackend : 
 {
     public const string AdminKey = "Adm1n-console-TEST-key-7f3c9e1b5d2a8f64";
     public TBackend Backend { get; } = new();
-    public GigaOfficeApp App { get; private set; } = null!;
+    public TestApp App { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -30,7 +30,7 @@ public sealed class AdminConsoleApp<TBackend> : IAsyncLifetime where TBackend : 
 /// <summary>A console session, as the browser holds it: the cookie and the CSRF token; the key only to sign in.</summary>
 public sealed record ConsoleSession(HttpClient Http, string Cookie, string CsrfToken, HttpResponseMessage SignIn)
 {
-    public static async Task<ConsoleSession> StartAsync(GigaOfficeApp app, string key)
+    public static async Task<ConsoleSession> StartAsync(TestApp app, string key)
     {
         var http = app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false });
         var response = await http.PostAsJsonAsync("/admin/api/session", new { admin_key = key });
@@ -53,7 +53,7 @@ public sealed record ConsoleSession(HttpClient Http, string Cookie, string CsrfT
 public abstract class AdminConsoleTests<TBackend>(AdminConsoleApp<TBackend> fixture) : IClassFixture<AdminConsoleApp<TBackend>>
     where TBackend : BackendFixture, new()
 {
-    private GigaOfficeApp App => fixture.App;
+    private TestApp App => fixture.App;
 
     [Fact]
     public async Task Session_cookie_is_http_only_strict_and_expiring_and_the_dashboard_counts_what_was_submitted()
@@ -176,7 +176,7 @@ public sealed class AdminSignInTests
     [Fact]
     public async Task Wrong_key_is_refused_and_repeated_wrong_keys_are_throttled()
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["Admin:ApiKey"] = Key });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["Admin:ApiKey"] = Key });
         var http = app.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false });
 
         var wrong = await http.PostAsJsonAsync("/admin/api/session", new { admin_key = Key + "x" });
@@ -198,7 +198,7 @@ public sealed class AdminSignInTests
     [Fact]
     public async Task Console_pages_are_public_with_a_strict_content_policy_and_hold_no_secret()
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["Admin:ApiKey"] = Key, ["Auth:Mode"] = "required" });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["Admin:ApiKey"] = Key, ["Auth:Mode"] = "required" });
         var http = app.CreateClient();
         var page = await http.GetAsync("/admin/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);

@@ -11,7 +11,7 @@ namespace GigaOffice.Tests.Answers;
 
 public sealed class AdminApiTests : IDisposable
 {
-    private readonly AnswersApp _app = new();
+    private readonly TestApp _app = new TestApp().WithServiceDefaults().WithAdminKey();
     public void Dispose() => _app.Dispose();
 
     [Theory]
@@ -31,11 +31,11 @@ public sealed class AdminApiTests : IDisposable
         Assert.Contains("Bearer", missing.Headers.WwwAuthenticate.ToString());
 
         var wrong = new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) };
-        wrong.Headers.Add("X-Admin-Key", AnswersApp.AdminKey + "x");
+        wrong.Headers.Add("X-Admin-Key", TestApp.AdminKey + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrong)).StatusCode);
 
         var wrongBearer = new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) };
-        wrongBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AnswersApp.AdminKey[..^1]);
+        wrongBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.AdminKey[..^1]);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(wrongBearer)).StatusCode);
 
         // Nothing was changed by the refused calls.
@@ -47,7 +47,7 @@ public sealed class AdminApiTests : IDisposable
     public async Task Accepts_the_key_as_bearer_token_too()
     {
         var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AnswersApp.AdminKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestApp.AdminKey);
         var response = await client.GetAsync("/api/admin/categories");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var categories = await response.Content.ReadFromJsonAsync<JsonArray>();
@@ -58,9 +58,9 @@ public sealed class AdminApiTests : IDisposable
     [Fact]
     public async Task Without_a_configured_key_the_admin_api_is_off()
     {
-        using var app = new AnswersApp(new() { ["Admin:ApiKey"] = "" });
+        using var app = new TestApp(new() { ["Admin:ApiKey"] = "" }).WithServiceDefaults().WithAdminKey();
         var client = app.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Admin-Key", AnswersApp.AdminKey);
+        client.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
         var response = await client.GetAsync("/api/admin/categories");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("GIGAOFFICE_ADMIN_KEY", await response.Content.ReadAsStringAsync());

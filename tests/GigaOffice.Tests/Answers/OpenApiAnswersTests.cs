@@ -5,7 +5,7 @@ namespace GigaOffice.Tests.Answers;
 
 public sealed class OpenApiAnswersTests : IDisposable
 {
-    private readonly AnswersApp _app = new();
+    private readonly TestApp _app = new TestApp().WithServiceDefaults().WithAdminKey();
     public void Dispose() => _app.Dispose();
 
     [Fact]

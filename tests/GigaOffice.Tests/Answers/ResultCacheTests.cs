@@ -8,7 +8,7 @@ namespace GigaOffice.Tests.Answers;
 /// <summary>In dry-run mode a model call shows as non-zero tokens; a cache hit has none and names its source.</summary>
 public sealed class ResultCacheTests : IDisposable
 {
-    private readonly AnswersApp _app = new();
+    private readonly TestApp _app = new TestApp().WithServiceDefaults().WithAdminKey();
     public void Dispose() => _app.Dispose();
 
     private static object Request(string query = "Посчитай среднее по каждому товару", string range = "A1:D3") =>
@@ -111,7 +111,7 @@ public sealed class ResultCacheTests : IDisposable
     [Fact]
     public async Task A_zero_ttl_turns_caching_off()
     {
-        using var app = new AnswersApp(new() { ["ResultCache:TtlSeconds"] = "0" });
+        using var app = new TestApp(new() { ["ResultCache:TtlSeconds"] = "0" }).WithServiceDefaults().WithAdminKey();
         var client = app.CreateClient();
         await client.RunAsync("/api/ai/process", Request());
         var second = await client.RunAsync("/api/ai/process", Request());

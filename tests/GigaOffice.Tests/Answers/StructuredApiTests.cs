@@ -6,7 +6,7 @@ namespace GigaOffice.Tests.Answers;
 
 public sealed class StructuredApiTests : IDisposable
 {
-    private readonly AnswersApp _app = new();
+    private readonly TestApp _app = new TestApp().WithServiceDefaults().WithAdminKey();
     public void Dispose() => _app.Dispose();
 
     private static object StaffTable(string query, string? category) => new

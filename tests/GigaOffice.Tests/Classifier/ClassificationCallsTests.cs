@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FakeGigaChat;
-using GigaOffice.Tests.GigaChat;
 using Xunit.Abstractions;
 
 namespace GigaOffice.Tests.Classifier;
@@ -36,8 +35,8 @@ public sealed partial class ClassificationCallsTests(ITestOutputHelper output) :
             var query = QueryLine().Match(request.Messages[^1].Content).Groups[1].Value.Trim();
             return FakeReply.Text(JsonSerializer.Serialize(new { category = labels[query], confidence = 0.9, text_content = "Сделаю." }));
         };
-        var settings = RealModeApp.Cloud(Fake);
-        await using var app = new RealModeApp(settings);
+        var settings = GigaChatSettings.Cloud(Fake);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
         var accepted = new List<(Guid Id, string Category, string Source, string Expected)>();
@@ -67,7 +66,7 @@ public sealed partial class ClassificationCallsTests(ITestOutputHelper output) :
         Assert.All(accepted.Where(a => a.Source == "model"), a => Assert.Equal(a.Expected, a.Category));
 
         // /api/metrics counts requests by who chose the category.
-        await RealModeHttp.SubmitAsync(client, new { query_text = "Посчитай итоги", category = "spreadsheet-analysis", input_range = "A1:D4", input_data = LabelledRequests.Table(GigaOffice.Prompts.TableShape.Table) });
+        await ApiCalls.SubmitAsync(client, new { query_text = "Посчитай итоги", category = "spreadsheet-analysis", input_range = "A1:D4", input_data = LabelledRequests.Table(GigaOffice.Prompts.TableShape.Table) });
         var metrics = await client.GetJsonAsync("/api/metrics?period=all");
         var bySource = metrics.GetProperty("classified_by");
         Assert.Equal(accepted.Count(a => a.Source == "offline"), bySource.GetProperty("offline").GetInt32());
@@ -82,9 +81,9 @@ public sealed partial class ClassificationCallsTests(ITestOutputHelper output) :
         Fake.Responder = request => IsClassifierCall(request)
             ? FakeReply.Text("""{"category": "spreadsheet-search", "confidence": 0.9}""")
             : FakeReply.Text(AnyCategoryAnswer);
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["Admin:ApiKey"] = "classification-admin-key-0123456789";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
         var response = await client.PostAsJsonAsync("/api/ai/process",

@@ -1,6 +1,5 @@
 using GigaOffice.Clients;
 using GigaOffice.Infrastructure;
-using GigaOffice.Tests.Operations;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,7 +28,7 @@ public sealed class EndpointAccessTests
     [Fact]
     public async Task Every_endpoint_is_public_admin_or_a_client_endpoint_under_limits()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         await app.WaitForDatabaseAsync();
         var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         Assert.NotEmpty(endpoints);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GigaOffice.Tests.Infrastructure;
-using GigaOffice.Tests.Operations;
 
 namespace GigaOffice.Tests.Clients;
 
@@ -12,9 +11,9 @@ public sealed class InputOutputSafetyTests
     [Fact]
     public async Task Formulas_outside_the_allowlist_come_back_as_text_and_are_named_in_repairs()
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         var client = app.CreateClient();
-        var id = await OperationsApp.AcceptedIdAsync(await client.PostAsJsonAsync("/api/ai/process", new
+        var id = await ApiCalls.AcceptedIdAsync(await client.PostAsJsonAsync("/api/ai/process", new
         {
             query_text = "Отсортируй по сумме",
             input_range = "A1:C4",
@@ -27,7 +26,7 @@ public sealed class InputOutputSafetyTests
                 ["C", 90, "=SUM(B2:B3)"],
             },
         }));
-        await OperationsApp.WaitFinishedAsync(client, id);
+        await ApiCalls.WaitFinishedAsync(client, id);
         var result = (await client.GetFromJsonAsync<JsonElement>($"/api/ai/result/{id}")).GetProperty("result");
         var cells = result.GetProperty("table").EnumerateArray().SelectMany(r => r.EnumerateArray())
             .Where(c => c.ValueKind == JsonValueKind.String).Select(c => c.GetString()!).ToList();
@@ -58,7 +57,7 @@ public sealed class InputOutputSafetyTests
     [MemberData(nameof(ControlCharacterBodies))]
     public async Task Control_characters_in_text_fields_are_refused_naming_the_field_on_sqlite(string url, object body, string field)
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         await AssertRefusedAsync(app.CreateClient(), url, body, field);
     }
 
@@ -68,17 +67,17 @@ public sealed class InputOutputSafetyTests
         var server = await SharedPostgres.GetAsync();
         var name = "t" + Guid.NewGuid().ToString("N")[..12];
         await server.CreateDatabaseAsync(name);
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?>
+        await using var app = new TestApp(new Dictionary<string, string?>
         {
             ["Database:Host"] = server.Host, ["Database:Port"] = server.Port.ToString(), ["Database:Name"] = name,
             ["Database:User"] = server.User, ["Database:Password"] = server.Password,
-            ["Admin:ApiKey"] = OperationsApp.AdminKey,
+            ["Admin:ApiKey"] = TestApp.AdminKey,
         });
         var client = app.CreateClient();
         foreach (var row in ControlCharacterBodies)
             await AssertRefusedAsync(client, (string)row[0], row[1], (string)row[2]);
 
-        client.DefaultRequestHeaders.Add("X-Admin-Key", OperationsApp.AdminKey);
+        client.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
         await AssertRefusedAsync(client, "/api/admin/keys", new { name = "plug\u0000in" }, "name");
         var tab = await client.PostAsJsonAsync("/api/ai/process", new { query_text = "Сумма\tпо\r\nстрокам", input_range = "A1:A1", input_data = new object[][] { ["a\tb"] } });
         Assert.Equal(HttpStatusCode.Accepted, tab.StatusCode);
@@ -98,11 +97,11 @@ public sealed class InputOutputSafetyTests
     public async Task A_burst_against_the_daily_budget_overshoots_by_at_most_one_request()
     {
         // The model answers after 3 s, so every request of the burst is still pending when the others arrive.
-        await using var app = OperationsApp.WithAuth(new() { ["GigaChat:DryRunDelayMs"] = "3000" });
+        await using var app = new TestApp(new() { ["GigaChat:DryRunDelayMs"] = "3000" }).WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("budgeted", requestsPerMinute: 1000, dailyTokenBudget: 2000);
         var client = app.ClientWithKey(key);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => OperationsApp.ProcessAsync(client, $"Проанализируй данные продаж {i}")));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => ApiCalls.ProcessAsync(client, $"Проанализируй данные продаж {i}")));
 
         var accepted = responses.Where(r => r.StatusCode == HttpStatusCode.Accepted).ToList();
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests }));
@@ -111,8 +110,8 @@ public sealed class InputOutputSafetyTests
         var tokens = new List<int>();
         foreach (var response in accepted)
         {
-            var id = await OperationsApp.AcceptedIdAsync(response);
-            await OperationsApp.WaitFinishedAsync(client, id);
+            var id = await ApiCalls.AcceptedIdAsync(response);
+            await ApiCalls.WaitFinishedAsync(client, id);
             tokens.Add((await client.GetFromJsonAsync<JsonElement>($"/api/ai/result/{id}")).GetProperty("tokens").GetProperty("total").GetInt32());
         }
         // Everything but the last accepted request fitted the budget: the overshoot is at most one request.

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GigaOffice.Tests.Infrastructure;
-using GigaOffice.Tests.Operations;
 using GigaOffice.Testing;
 
 namespace GigaOffice.Tests.Clients;
@@ -65,7 +64,7 @@ public sealed class SecurityHardeningTests
     [Fact]
     public async Task Result_cache_is_scoped_per_client_key_and_never_names_another_keys_request()
     {
-        await using var app = OperationsApp.WithAuth(new() { ["ResultCache:TtlSeconds"] = "3600" });
+        await using var app = new TestApp(new() { ["ResultCache:TtlSeconds"] = "3600" }).WithServiceDefaults().WithAuth();
         var (_, a) = await app.CreateKeyAsync("alice");
         var (_, b) = await app.CreateKeyAsync("bob");
         var alice = app.ClientWithKey(a);
@@ -84,15 +83,15 @@ public sealed class SecurityHardeningTests
 
     private static async Task<JsonElement> FinishedResultAsync(HttpClient client)
     {
-        var id = await OperationsApp.AcceptedIdAsync(await client.PostAsJsonAsync("/api/ai/process", Body));
-        await OperationsApp.WaitFinishedAsync(client, id);
+        var id = await ApiCalls.AcceptedIdAsync(await client.PostAsJsonAsync("/api/ai/process", Body));
+        await ApiCalls.WaitFinishedAsync(client, id);
         return await client.GetFromJsonAsync<JsonElement>($"/api/ai/result/{id}");
     }
 
     [Fact]
     public async Task Control_characters_in_a_path_cannot_forge_a_log_line()
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         var forged = "x%0D%0A2026-01-01%2000:00:00.000%20+00:00%20[ERR]%20deadbeef%20Forged:%20the%20admin%20key%20leaked%1B[31m";
         var response = await app.CreateClient().GetAsync($"/api/ai/status/{forged}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -108,7 +107,7 @@ public sealed class SecurityHardeningTests
     [Fact]
     public async Task Usage_metrics_show_only_the_calling_keys_figures_feedback_included()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, a) = await app.CreateKeyAsync("alice");
         var (_, b) = await app.CreateKeyAsync("bob");
         var alice = app.ClientWithKey(a);
@@ -127,7 +126,7 @@ public sealed class SecurityHardeningTests
     [Fact]
     public async Task Wrong_admin_keys_from_one_address_are_throttled_with_a_summary_in_the_log()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var guesser = app.CreateClient();
         for (var i = 0; i < 10; i++)
         {
@@ -137,7 +136,7 @@ public sealed class SecurityHardeningTests
         }
         // Blocked before the key is compared: even the right key gets 429 from this address now.
         var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", OperationsApp.AdminKey);
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
         var refused = await admin.GetAsync("/api/admin/keys");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -152,12 +151,12 @@ public sealed class SecurityHardeningTests
     [Fact]
     public async Task Wrong_client_keys_from_one_address_are_throttled()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("plugin");
         for (var i = 0; i < 10; i++)
-            Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(app.ClientWithKey($"gok_guess{i}{Guid.NewGuid():N}"))).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await ApiCalls.ProcessAsync(app.ClientWithKey($"gok_guess{i}{Guid.NewGuid():N}"))).StatusCode);
 
-        var refused = await OperationsApp.ProcessAsync(app.ClientWithKey(key));
+        var refused = await ApiCalls.ProcessAsync(app.ClientWithKey(key));
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
@@ -170,7 +169,7 @@ public sealed class SecurityHardeningTests
     [InlineData("passwordpasswordpasswordpassword")]
     public async Task Weak_admin_keys_are_refused_at_start_naming_the_variable(string weak)
     {
-        await using var app = new OperationsApp(new() { ["Admin:ApiKey"] = weak });
+        await using var app = new TestApp(new() { ["Admin:ApiKey"] = weak }).WithServiceDefaults();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => Task.Run(() => app.CreateClient()));
         Assert.Contains("GIGAOFFICE_ADMIN_KEY", error.ToString());
         Assert.DoesNotContain(weak, error.ToString());

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GigaOffice.Data;
-using GigaOffice.Tests.Operations;
 
 namespace GigaOffice.Tests.Clients;
 
@@ -28,7 +27,7 @@ public sealed class SpendingLimitsTests
     [MemberData(nameof(Endpoints))]
     public async Task Per_minute_limit_answers_429_with_retry_after(string endpoint)
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("limited", requestsPerMinute: 2, dailyTokenBudget: 3000);
         var client = app.ClientWithKey(key);
 
@@ -45,7 +44,7 @@ public sealed class SpendingLimitsTests
     [MemberData(nameof(Endpoints))]
     public async Task Daily_token_budget_answers_429_once_spent(string endpoint)
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (id, key) = await app.CreateKeyAsync("budgeted", requestsPerMinute: 1000, dailyTokenBudget: 3000);
         await app.WithDbAsync(async db =>
         {

@@ -13,7 +13,7 @@ namespace GigaOffice.Tests.Data;
 public abstract class RequestStoreContractTests<TBackend>(TBackend backends) : IClassFixture<TBackend>, IAsyncLifetime
     where TBackend : BackendFixture, new()
 {
-    private GigaOfficeApp _app = null!;
+    private TestApp _app = null!;
     protected IRequestStore Store { get; private set; } = null!;
     // Whole microseconds, as PostgreSQL keeps times.
     protected readonly DateTime Due = new(DateTime.UtcNow.AddHours(1).Ticks / 10 * 10, DateTimeKind.Utc);

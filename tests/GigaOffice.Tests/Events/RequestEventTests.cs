@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using GigaOffice.Tests.Operations;
 
 namespace GigaOffice.Tests.Events;
 
@@ -18,11 +17,11 @@ public sealed class RequestEventTests
     public async Task A_stream_tells_each_status_then_the_result_and_ends()
     {
         // No periodic re-read: the worker's wake-up and the SQLite watcher must bring the news.
-        await using var app = OperationsApp.WithAuth(new() { ["GigaChat:DryRunDelayMs"] = "600", ["Events:RecheckSeconds"] = "3600", ["Events:HeartbeatSeconds"] = "300" });
+        await using var app = new TestApp(new() { ["GigaChat:DryRunDelayMs"] = "600", ["Events:RecheckSeconds"] = "3600", ["Events:HeartbeatSeconds"] = "300" }).WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("owner");
         var (_, otherKey) = await app.CreateKeyAsync("other");
         var client = app.ClientWithKey(key, bearer: true);
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
 
         var response = await OpenAsync(client, id);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -57,15 +56,15 @@ public sealed class RequestEventTests
     [Fact]
     public async Task A_quiet_stream_sends_heartbeats_and_ends_at_its_maximum_duration()
     {
-        await using var app = OperationsApp.WithAuth(new()
+        await using var app = new TestApp(new()
         {
             ["GigaChat:DryRunDelayMs"] = "9000",
             ["Events:HeartbeatSeconds"] = "1",
             ["Events:MaxDurationSeconds"] = "5",
-        });
+        }).WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("patient");
         var client = app.ClientWithKey(key);
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
 
         var (events, comments) = await SseReader.ReadToEndAsync(await OpenAsync(client, id), TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(events, e => e.Event == "completed");

@@ -31,14 +31,14 @@ public sealed class ApiFuzzTests(ITestOutputHelper output)
     public async Task Random_and_mutated_requests_never_get_a_5xx_hang_or_unbounded_memory()
     {
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_ITERATIONS"), out var n) ? n : 3000;
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["Worker:Concurrency"] = "8" });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["Worker:Concurrency"] = "8" });
         app.UseKestrel(0);
         app.StartServer();
         using var client = app.CreateClient();
         client.Timeout = Timeout.InfiniteTimeSpan; // each request gets its own deadline below
 
         // One real request, so status/result are also fuzzed with an id that exists.
-        var known = (await (await client.PostAsJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample)).Content
+        var known = (await (await client.PostAsJsonAsync("/api/ai/process", TestRequests.SeedExample)).Content
             .ReadFromJsonAsync<JsonElement>()).GetProperty("request_id").GetString()!;
         var accepted = new ConcurrentBag<Guid>();
         var statuses = new ConcurrentDictionary<int, int>();

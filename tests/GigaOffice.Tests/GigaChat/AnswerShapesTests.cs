@@ -35,10 +35,10 @@ public sealed class AnswerShapesTests() : FakeGigaChatTest(new FakeGigaChatOptio
     {
         Fake.IgnoreFunctions = true;
         Fake.Responder = _ => FakeReply.Function("""{"text": "не должно использоваться"}""", textFallback: answer);
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.True(result.GetProperty("status").GetString() == "completed", $"{shape}: {result}");
         var written = result.GetProperty("result");
@@ -56,10 +56,10 @@ public sealed class AnswerShapesTests() : FakeGigaChatTest(new FakeGigaChatOptio
         Fake.IgnoreFunctions = true;
         Fake.Responder = _ => FakeReply.Text(
             "| Товар | Выручка | Доля | Изменение |\n|---|---|---|---|\n| Товар A | 424\u00a0242,00 | 12,5% | −5 |\n| Товар B | 1 250,50 | 87,5% | 3 |");
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         var written = result.GetProperty("result");
         var table = written.GetProperty("table");
@@ -80,10 +80,10 @@ public sealed class AnswerShapesTests() : FakeGigaChatTest(new FakeGigaChatOptio
     {
         Fake.IgnoreFunctions = true;
         Fake.Responder = _ => FakeReply.Text(answer);
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.True(result.GetProperty("status").GetString() == "failed", $"{shape}: {result}");
         Assert.Equal(code, result.ErrorCode());

@@ -11,10 +11,10 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Process_in_cloud_mode_gets_a_token_calls_the_api_and_stores_the_answer_and_its_usage()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var id = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var id = await client.SubmitAsync(TestRequests.Analysis);
         var result = await client.WaitResultAsync(id);
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
@@ -46,7 +46,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     {
         // A slow token endpoint makes every caller arrive while the first refresh is in flight.
         Fake.OAuthLatency = TimeSpan.FromMilliseconds(500);
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
 
         var calls = Enumerable.Range(0, 50).Select(i => gigaChat.CompleteAsync(ChatRequest($"запрос {i}"), CancellationToken.None));
@@ -61,7 +61,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     public async Task A_token_is_replaced_before_it_expires_so_the_api_never_refuses_a_stale_one()
     {
         await using var fake = await FakeGigaChatServer.StartAsync(new FakeGigaChatOptions { TokenLifetime = TimeSpan.FromSeconds(4) }, Certificates);
-        await using var app = new RealModeApp(RealModeApp.Cloud(fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(fake));
         var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
 
         await gigaChat.CompleteAsync(ChatRequest("первый"), CancellationToken.None);
@@ -82,7 +82,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     public async Task Expires_at_in_seconds_is_understood_and_the_token_reused()
     {
         await using var fake = await FakeGigaChatServer.StartAsync(new FakeGigaChatOptions { ExpiresAtInSeconds = true }, Certificates);
-        await using var app = new RealModeApp(RealModeApp.Cloud(fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(fake));
         var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
 
         for (var i = 0; i < 3; i++) await gigaChat.CompleteAsync(ChatRequest($"запрос {i}"), CancellationToken.None);
@@ -94,12 +94,12 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task A_401_drops_the_token_refreshes_once_and_retries_once()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
-        Assert.Equal("completed", (await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest))).GetProperty("status").GetString());
+        Assert.Equal("completed", (await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis))).GetProperty("status").GetString());
 
         Fake.ExpireAllTokens();
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
         Assert.Equal(2, Fake.OAuthCalls.Count);
@@ -112,12 +112,12 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task A_token_refused_again_after_the_refresh_fails_the_request_as_unauthorized()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
         // The API refuses even fresh tokens (e.g. the key lost its access): exactly one refresh, then give up.
         Fake.FailNext(2, 401);
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("failed", result.GetProperty("status").GetString());
         Assert.Equal("unauthorized", result.ErrorCode());
@@ -128,12 +128,12 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task A_wrong_authorization_key_fails_the_request_as_unauthorized_without_retrying()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:Credentials"] = "d3Jvbmc6a2V5";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("failed", result.GetProperty("status").GetString());
         Assert.Equal("unauthorized", result.ErrorCode());
@@ -146,11 +146,11 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task A_429_with_retry_after_is_waited_out_and_the_call_succeeds()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
         Fake.FailNext(1, 429, retryAfterSeconds: 1);
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
         var calls = Fake.ChatCalls.OrderBy(c => c.TimestampUtc).ToList();
@@ -163,13 +163,13 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task A_retry_after_too_long_to_wait_in_the_worker_sends_the_request_back_to_the_queue_for_that_long()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:MaxRetryDelaySeconds"] = "1";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
         Fake.FailNext(1, 429, retryAfterSeconds: 2);
 
-        var id = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var id = await client.SubmitAsync(TestRequests.Analysis);
         var result = await client.WaitResultAsync(id);
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
@@ -183,11 +183,11 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Every_gigachat_error_maps_to_a_stable_code_and_a_russian_message()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:MaxRetries"] = "1";
         settings["Worker:MaxAttempts"] = "1";
         settings["GigaChat:BreakerMinimumThroughput"] = "100";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
         var expected = new (int Status, string Code)[]
@@ -199,7 +199,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         {
             // Retried statuses fail on every try, the others once.
             Fake.FailNext(status is 429 or >= 500 ? 2 : 1, status);
-            var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+            var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
             Assert.Equal("failed", result.GetProperty("status").GetString());
             Assert.Equal(code, result.ErrorCode());
@@ -213,13 +213,13 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Finish_reasons_blacklist_and_length_fail_the_request_with_their_codes_and_keep_the_usage()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
         Fake.EnqueueReplies(FakeReply.Text("Не могу обсуждать эту тему", finishReason: "blacklist", promptTokens: 300, completionTokens: 7));
-        var refused = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var refused = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
         Fake.EnqueueReplies(FakeReply.Text("{\"text\": \"оборва", finishReason: "length", promptTokens: 300, completionTokens: 9));
-        var truncated = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var truncated = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("content_refused", refused.ErrorCode());
         Assert.Equal(307, refused.GetProperty("tokens").GetProperty("total").GetInt32());
@@ -232,10 +232,10 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     {
         await using var rogue = await FakeGigaChatServer.StartAsync(new FakeGigaChatOptions { UseRogueServerCertificate = true }, Certificates);
         var logs = new LogCapture();
-        await using var app = new RealModeApp(RealModeApp.Cloud(rogue), logs);
+        await using var app = new TestApp(GigaChatSettings.Cloud(rogue)).WithLogCapture(logs);
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("failed", result.GetProperty("status").GetString());
         Assert.Equal("tls_error", result.ErrorCode());
@@ -248,19 +248,19 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Without_the_ca_bundle_the_test_ca_is_not_trusted_but_verification_can_be_turned_off_explicitly()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings.Remove("GigaChat:CaBundleFile");
-        await using (var strict = new RealModeApp(settings))
+        await using (var strict = new TestApp(settings))
         {
-            var result = await strict.CreateClient().WaitResultAsync(await strict.CreateClient().SubmitAsync(RealModeApp.AnalysisRequest));
+            var result = await strict.CreateClient().WaitResultAsync(await strict.CreateClient().SubmitAsync(TestRequests.Analysis));
             Assert.Equal("tls_error", result.ErrorCode());
         }
 
         settings["GigaChat:VerifySslCerts"] = "false";
         var logs = new LogCapture();
-        await using var lax = new RealModeApp(settings, logs);
+        await using var lax = new TestApp(settings).WithLogCapture(logs);
         var client = lax.CreateClient();
-        var accepted = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var accepted = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", accepted.GetProperty("status").GetString());
         Assert.Contains(logs.Entries, e => e.StartsWith("Warning") && e.Contains("GIGACHAT_VERIFY_SSL_CERTS=false"));
@@ -269,7 +269,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Health_reports_gigachat_by_obtaining_a_token_and_never_calls_the_model()
     {
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
         for (var i = 0; i < 5; i++)
@@ -287,9 +287,9 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     [Fact]
     public async Task Health_reports_degraded_when_no_token_can_be_obtained_and_does_not_ask_again_at_every_probe()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:Credentials"] = "d3Jvbmc6a2V5";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
         var tokenCalls = new List<int>();
@@ -309,22 +309,22 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
     public async Task Credentials_never_appear_in_logs_or_responses()
     {
         var logs = new LogCapture();
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["Logging:Level"] = "trace";
-        await using var app = new RealModeApp(settings, logs);
+        await using var app = new TestApp(settings).WithLogCapture(logs);
         var client = app.CreateClient();
         var bodies = new List<string>();
 
         bodies.Add(await client.GetStringAsync("/api/health"));
-        var ok = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var ok = await client.SubmitAsync(TestRequests.Analysis);
         bodies.Add((await client.WaitResultAsync(ok)).GetRawText());
         Fake.ExpireAllTokens();
         Fake.FailNext(3, 503);
-        var failing = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var failing = await client.SubmitAsync(TestRequests.Analysis);
         bodies.Add((await client.WaitResultAsync(failing)).GetRawText());
         Fake.FailNextOAuth(5, 500);
         Fake.ExpireAllTokens();
-        bodies.Add((await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest))).GetRawText());
+        bodies.Add((await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis))).GetRawText());
         bodies.Add(await client.GetStringAsync("/api/metrics"));
 
         // Request headers are logged at trace level, their values redacted.
@@ -345,7 +345,7 @@ public sealed class CloudModeTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         // every answer within a few milliseconds of the others.
         await using var fake = await FakeGigaChatServer.StartAsync(
             new FakeGigaChatOptions { Latency = TimeSpan.FromMilliseconds(100), LatencyJitter = TimeSpan.FromMilliseconds(80) }, Certificates);
-        await using var app = new RealModeApp(RealModeApp.Cloud(fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(fake));
         var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
         await gigaChat.CompleteAsync(ChatRequest("прогрев"), CancellationToken.None); // the token and the connection
 

@@ -22,10 +22,10 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     {
         // The text would fail to parse: only the function's arguments can complete the request.
         Fake.Responder = _ => FakeReply.Function(Arguments, textFallback: "не JSON");
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
         AnswerShapesTests.AssertTable(result.GetProperty("result").GetProperty("table"));
@@ -44,10 +44,10 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     {
         Fake.IgnoreFunctions = true;
         Fake.Responder = _ => FakeReply.Function(Arguments, textFallback: "```json\n[[\"Товар\", \"Сумма\"], [\"Товар A\", 330], [\"Товар B\", 265]]\n```");
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
         AnswerShapesTests.AssertTable(result.GetProperty("result").GetProperty("table"));
@@ -57,13 +57,13 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     [Fact]
     public async Task With_functions_turned_off_none_are_sent_and_the_text_is_parsed()
     {
-        Fake.Responder = _ => FakeReply.Function(Arguments, textFallback: RealModeApp.AnalysisAnswer);
-        var settings = RealModeApp.Cloud(Fake);
+        Fake.Responder = _ => FakeReply.Function(Arguments, textFallback: TestRequests.AnalysisAnswer);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:UseFunctions"] = "false";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
         var request = Assert.Single(Fake.ChatCalls).Request!;
@@ -76,10 +76,10 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     public async Task Unusable_function_arguments_fail_with_a_code_and_the_call_is_kept()
     {
         Fake.Responder = _ => FakeReply.Function("""{"text": "", "table": []}""");
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("failed", result.GetProperty("status").GetString());
         Assert.Equal("unparseable_answer", result.ErrorCode());
@@ -89,7 +89,7 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     public async Task Functions_of_several_categories_tell_the_category_by_the_name_called()
     {
         Fake.Responder = _ => FakeReply.Function("""{"text": "Нажмите Ctrl+Shift+L"}""", name: "spreadsheet_assistance");
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var gigaChat = app.Services.GetRequiredService<IGigaChatClient>();
         var offered = AnswerFunctions.For(["spreadsheet-analysis", "data-chart", "spreadsheet-assistance"]);
 
@@ -112,19 +112,19 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     {
         // First learn the estimate of this request's prompt, then set the limit 8% under it:
         // by the estimate the table would be cut; by GigaChat's count (the fake: characters / 3) it fits.
-        await using (var probe = new RealModeApp(RealModeApp.Cloud(Fake)))
+        await using (var probe = new TestApp(GigaChatSettings.Cloud(Fake)))
         {
             var probeClient = probe.CreateClient();
-            await probeClient.WaitResultAsync(await probeClient.SubmitAsync(RealModeApp.AnalysisRequest));
+            await probeClient.WaitResultAsync(await probeClient.SubmitAsync(TestRequests.Analysis));
         }
         var estimate = Fake.ChatCalls.Single().Request!.Messages.Sum(m => (m.Content.Length + 1) / 2);
         Fake.Reset();
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:MaxTokensPerRequest"] = ((int)(estimate / 1.08)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
-        var first = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var first = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", first.GetProperty("status").GetString());
         Assert.False(first.GetProperty("result").TryGetProperty("data_truncated", out var truncated) && truncated.GetBoolean());
@@ -132,7 +132,7 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
         Assert.Equal(1, Fake.TokenCountCallCount);
 
         // The same prompt again: every text's count comes from the cache, GigaChat is not asked.
-        await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
         Assert.Equal(1, Fake.TokenCountCallCount);
     }
 
@@ -140,7 +140,7 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     public async Task Near_the_limit_a_prompt_larger_by_gigachats_count_is_cut_to_the_measured_budget()
     {
         var request = ManyRows(40);
-        await using (var probe = new RealModeApp(RealModeApp.Cloud(Fake)))
+        await using (var probe = new TestApp(GigaChatSettings.Cloud(Fake)))
         {
             var probeClient = probe.CreateClient();
             await probeClient.WaitResultAsync(await probeClient.SubmitAsync(request));
@@ -151,9 +151,9 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
         // estimate puts 5% under the limit is over it, and rows must go.
         Fake.TokenCountFactor = 2;
         var limit = (int)(estimate / 0.95);
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:MaxTokensPerRequest"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
         var result = await client.WaitResultAsync(await client.SubmitAsync(request));
@@ -178,11 +178,11 @@ public sealed class FunctionCallingTests() : FakeGigaChatTest(new FakeGigaChatOp
     public async Task Precached_prompt_tokens_are_stored_and_shown_in_both_metrics_and_the_session_is_stable()
     {
         Fake.Responder = _ => FakeReply.Function(Arguments) with { PromptTokens = 1500, CompletionTokens = 40, PrecachedPromptTokens = 1200 };
-        await using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        await using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
 
-        var first = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
-        await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var first = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
+        await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal(1200, first.GetProperty("tokens").GetProperty("precached").GetInt32());
         var structured = await client.GetJsonAsync($"/api/v1/ai/result/{first.GetProperty("request_id").GetGuid()}");

@@ -31,14 +31,14 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         request.Messages.Count > 0 && request.Messages[0].Role == "system"
         && request.Messages[0].Content.Contains("классификатор запросов", StringComparison.Ordinal);
 
-    private RealModeApp CreateApp(Dictionary<string, string?>? extra = null)
+    private TestApp CreateApp(Dictionary<string, string?>? extra = null)
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["Admin:ApiKey"] = AdminKey;
         // These tests are about the model's classification: ask it whatever the offline confidence.
         settings["Classifier:ConfidenceThreshold"] = "1";
         foreach (var (key, value) in extra ?? []) settings[key] = value;
-        return new RealModeApp(settings);
+        return new TestApp(settings);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public sealed class ModelPathTests() : FakeGigaChatTest(new FakeGigaChatOptions(
         await using var app = CreateApp();
         var client = app.CreateClient();
 
-        var id = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var id = await client.SubmitAsync(TestRequests.Analysis);
         var result = await client.WaitResultAsync(id);
 
         Assert.Equal("failed", result.GetProperty("status").GetString());

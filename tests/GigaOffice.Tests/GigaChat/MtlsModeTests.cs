@@ -8,10 +8,10 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
     [Fact]
     public async Task Process_in_mtls_mode_authenticates_with_the_encrypted_client_key_and_makes_no_token_call()
     {
-        await using var app = new RealModeApp(RealModeApp.Mtls(Fake));
+        await using var app = new TestApp(GigaChatSettings.Mtls(Fake));
         var client = app.CreateClient();
 
-        var id = await client.SubmitAsync(RealModeApp.AnalysisRequest);
+        var id = await client.SubmitAsync(TestRequests.Analysis);
         var result = await client.WaitResultAsync(id);
 
         Assert.Equal("completed", result.GetProperty("status").GetString());
@@ -26,7 +26,7 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
     [Fact]
     public async Task Health_in_mtls_mode_checks_the_tls_handshake_once_and_never_calls_the_model()
     {
-        await using var app = new RealModeApp(RealModeApp.Mtls(Fake));
+        await using var app = new TestApp(GigaChatSettings.Mtls(Fake));
         var client = app.CreateClient();
 
         for (var i = 0; i < 4; i++)
@@ -56,15 +56,15 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
     [Fact]
     public async Task A_client_certificate_from_another_ca_is_refused_and_the_request_fails()
     {
-        var settings = RealModeApp.Mtls(Fake);
+        var settings = GigaChatSettings.Mtls(Fake);
         settings["GigaChat:MtlsCertFile"] = Certificates.RogueClientCertPath;
         settings["GigaChat:MtlsKeyFile"] = Certificates.RogueClientKeyPath;
         settings["Worker:MaxAttempts"] = "1";
         settings["GigaChat:MaxRetries"] = "0";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("failed", result.GetProperty("status").GetString());
         Assert.Contains(result.ErrorCode(), new[] { "tls_error", "upstream_unavailable" });
@@ -77,10 +77,10 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
     {
         await using var rogue = await FakeGigaChatServer.StartAsync(
             new FakeGigaChatOptions { RequireClientCertificate = true, UseRogueServerCertificate = true }, Certificates);
-        await using var app = new RealModeApp(RealModeApp.Mtls(rogue));
+        await using var app = new TestApp(GigaChatSettings.Mtls(rogue));
         var client = app.CreateClient();
 
-        var result = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var result = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("tls_error", result.ErrorCode());
         Assert.Empty(rogue.ChatCalls);
@@ -102,7 +102,7 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
     [MemberData(nameof(BrokenSetups))]
     public async Task The_service_refuses_to_start_with_a_broken_mtls_setup_naming_the_variable(string setting, string? value, string variable)
     {
-        var settings = RealModeApp.Mtls(Fake);
+        var settings = GigaChatSettings.Mtls(Fake);
         switch (setting)
         {
             case "expired":
@@ -116,7 +116,7 @@ public sealed class MtlsModeTests() : FakeGigaChatTest(new FakeGigaChatOptions {
                 settings[setting] = value;
                 break;
         }
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
 
         var error = Record.Exception(() => app.CreateClient());
 

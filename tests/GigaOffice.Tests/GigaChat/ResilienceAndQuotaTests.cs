@@ -9,18 +9,18 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
     [Fact]
     public async Task A_5xx_storm_opens_the_circuit_requests_fail_after_their_retry_budget_and_service_recovers_afterwards()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:MaxRetries"] = "1";
         settings["GigaChat:BreakerMinimumThroughput"] = "4";
         settings["GigaChat:BreakerBreakSeconds"] = "2";
         settings["Worker:MaxAttempts"] = "3";
         settings["Worker:Concurrency"] = "4";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
         Fake.Outage = true;
 
         var ids = new List<Guid>();
-        for (var i = 0; i < 8; i++) ids.Add(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        for (var i = 0; i < 8; i++) ids.Add(await client.SubmitAsync(TestRequests.Analysis));
         var results = new List<System.Text.Json.JsonElement>();
         foreach (var id in ids) results.Add(await client.WaitResultAsync(id));
 
@@ -37,19 +37,19 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
 
         Fake.Outage = false;
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var recovered = await client.WaitResultAsync(await client.SubmitAsync(RealModeApp.AnalysisRequest));
+        var recovered = await client.WaitResultAsync(await client.SubmitAsync(TestRequests.Analysis));
 
         Assert.Equal("completed", recovered.GetProperty("status").GetString());
         Assert.Equal(200, Fake.ChatCalls[^1].StatusCode);
     }
 
     /// <summary>Makes started instances on one new database, so sharing one quota of <paramref name="limit"/> calls.</summary>
-    private async Task<Func<RealModeApp>> InstancesSharingQuotaAsync(string provider, int limit, int? windowSeconds = null)
+    private async Task<Func<TestApp>> InstancesSharingQuotaAsync(string provider, int limit, int? windowSeconds = null)
     {
-        var database = await RealModeApp.SharedDatabaseAsync(provider);
+        var database = await SharedDatabase.SettingsAsync(provider);
         Dictionary<string, string?> Settings()
         {
-            var settings = RealModeApp.Cloud(Fake);
+            var settings = GigaChatSettings.Cloud(Fake);
             foreach (var (key, value) in database) settings[key] = value;
             settings["GigaChat:MaxRequestsPerMinute"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (windowSeconds is { } seconds) settings["GigaChat:QuotaWindowSeconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -57,7 +57,7 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
         }
         return () =>
         {
-            var instance = new RealModeApp(Settings());
+            var instance = new TestApp(Settings());
             instance.CreateClient();
             return instance;
         };
@@ -111,10 +111,10 @@ public sealed class ResilienceAndQuotaTests() : FakeGigaChatTest(new FakeGigaCha
     [Fact]
     public async Task Dry_run_mode_keeps_an_unlimited_quota_and_reports_healthy_without_any_call()
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["GigaChat:RunMode"] = "dryrun";
         settings["GigaChat:MaxRequestsPerMinute"] = "1";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var client = app.CreateClient();
         var quota = app.Services.GetRequiredService<IGigaChatQuota>();
 
@@ -143,19 +143,19 @@ public sealed class SharedQuotaTests() : FakeGigaChatTest(new FakeGigaChatOption
     {
         const int limit = 5;
         var window = TimeSpan.FromSeconds(3);
-        var database = await RealModeApp.SharedDatabaseAsync(provider);
+        var database = await SharedDatabase.SettingsAsync(provider);
         Dictionary<string, string?> Settings()
         {
-            var settings = RealModeApp.Cloud(Fake);
+            var settings = GigaChatSettings.Cloud(Fake);
             foreach (var (key, value) in database) settings[key] = value;
             settings["GigaChat:MaxRequestsPerMinute"] = limit.ToString();
             settings["GigaChat:QuotaWindowSeconds"] = window.TotalSeconds.ToString();
             settings["Worker:Concurrency"] = "4";
             return settings;
         }
-        await using var first = new RealModeApp(Settings());
+        await using var first = new TestApp(Settings());
         var firstClient = first.CreateClient();
-        await using var second = new RealModeApp(Settings());
+        await using var second = new TestApp(Settings());
         var secondClient = second.CreateClient();
         // As in production after start: each instance holds its token before the burst.
         foreach (var app in new[] { first, second })
@@ -171,8 +171,8 @@ public sealed class SharedQuotaTests() : FakeGigaChatTest(new FakeGigaChatOption
         var ids = new List<(HttpClient Client, Guid Id)>();
         for (var i = 0; i < 10; i++)
         {
-            ids.Add((firstClient, await firstClient.SubmitAsync(RealModeApp.AnalysisRequest)));
-            ids.Add((secondClient, await secondClient.SubmitAsync(RealModeApp.AnalysisRequest)));
+            ids.Add((firstClient, await firstClient.SubmitAsync(TestRequests.Analysis)));
+            ids.Add((secondClient, await secondClient.SubmitAsync(TestRequests.Analysis)));
         }
         foreach (var (client, id) in ids)
             Assert.Equal("completed", (await client.WaitResultAsync(id, TimeSpan.FromSeconds(120))).GetProperty("status").GetString());

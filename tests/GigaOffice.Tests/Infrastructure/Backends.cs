@@ -12,11 +12,11 @@ public sealed class TestBackend(IReadOnlyDictionary<string, string?> settings)
 {
     public IReadOnlyDictionary<string, string?> Settings { get; } = settings;
 
-    public GigaOfficeApp CreateApp(IDictionary<string, string?>? extra = null)
+    public TestApp CreateApp(IDictionary<string, string?>? extra = null)
     {
         var all = new Dictionary<string, string?>(Settings);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>()) all[key] = value;
-        return new GigaOfficeApp(settings: all);
+        return new TestApp(all);
     }
 
     public string? this[string key] => Settings.GetValueOrDefault(key);
@@ -168,6 +168,25 @@ public sealed class PostgresKafkaBackend : BackendFixture
     };
 }
 
+/// <summary>A fresh database several instances can share, as settings.</summary>
+public static class SharedDatabase
+{
+    /// <summary>
+    /// A SQLite file (<paramref name="provider"/> "sqlite"), or a database on the suite's PostgreSQL
+    /// server ("postgresql"; on the server GIGAOFFICE_TEST_POSTGRES names instead, when set).
+    /// </summary>
+    public static async Task<Dictionary<string, string?>> SettingsAsync(string provider)
+    {
+        if (provider == "sqlite") return new() { ["Database:SqlitePath"] = TempPaths.NewDatabase() };
+        var name = "gigaoffice_test_" + Guid.NewGuid().ToString("N")[..12];
+        var server = Environment.GetEnvironmentVariable("GIGAOFFICE_TEST_POSTGRES");
+        var connection = string.IsNullOrWhiteSpace(server)
+            ? (await SharedPostgres.GetAsync()).GetConnectionString(name)
+            : new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+        return new() { ["Database:ConnectionString"] = connection };
+    }
+}
+
 /// <summary>One PostgreSQL server for the whole test run; it stops when the test process exits.</summary>
 public static class SharedPostgres
 {
@@ -181,7 +200,7 @@ public class BackendApp<TBackend> : IAsyncLifetime where TBackend : BackendFixtu
 {
     public TBackend Backend { get; } = new();
     public TestBackend Database { get; private set; } = null!;
-    public GigaOfficeApp App { get; private set; } = null!;
+    public TestApp App { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()

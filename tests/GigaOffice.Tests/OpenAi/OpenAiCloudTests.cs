@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FakeGigaChat;
-using GigaOffice.Tests.GigaChat;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
@@ -16,13 +15,13 @@ namespace GigaOffice.Tests.OpenAi;
 /// </summary>
 public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOptions())
 {
-    private RealModeApp App(params (string Key, string? Value)[] extra)
+    private TestApp App(params (string Key, string? Value)[] extra)
     {
-        var settings = RealModeApp.Cloud(Fake);
+        var settings = GigaChatSettings.Cloud(Fake);
         settings["Auth:Mode"] = "required";
         settings["GigaChat:MaxRetries"] = "0";
         foreach (var (k, v) in extra) settings[k] = v;
-        return new RealModeApp(settings);
+        return new TestApp(settings);
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using GigaOffice.Data;
-using GigaOffice.Tests.Operations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI.Chat;
@@ -17,7 +16,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task The_official_sdk_completes_streams_and_lists_models_in_dry_run()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var key = await OpenAiTestClient.CreateKeyAsync(app, "sdk");
         var chat = OpenAiTestClient.Chat(app, key);
 
@@ -59,7 +58,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task A_wrong_key_gets_401_in_openai_shape()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         await OpenAiTestClient.CreateKeyAsync(app, "real");
         var error = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiTestClient.Chat(app, "gok_wrong").CompleteChatAsync([new UserChatMessage("hi")]));
         Assert.Equal(401, error.Status);
@@ -76,7 +75,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task Per_minute_limit_and_daily_budget_answer_429_with_retry_after()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var slow = await OpenAiTestClient.CreateKeyAsync(app, "one-per-minute", requestsPerMinute: 1);
         var chat = OpenAiTestClient.Chat(app, slow);
         await chat.CompleteChatAsync([new UserChatMessage("первый")]);
@@ -99,7 +98,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task Requests_without_a_gigachat_counterpart_get_a_clear_400()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var key = await OpenAiTestClient.CreateKeyAsync(app, "shapes");
         var http = app.ClientWithKey(key, bearer: true);
 
@@ -125,7 +124,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task A_named_tool_choice_comes_back_as_a_tool_call()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var key = await OpenAiTestClient.CreateKeyAsync(app, "tools");
         var chat = OpenAiTestClient.Chat(app, key);
         var tool = ChatTool.CreateFunctionTool("get_rate", "Курс валюты", BinaryData.FromString("""{"type":"object","properties":{"code":{"type":"string"}}}"""));
@@ -145,7 +144,7 @@ public sealed class OpenAiDryRunTests
     [Fact]
     public async Task Call_records_age_out_with_the_retention_period()
     {
-        await using var app = OperationsApp.WithAuth(new() { ["Retention:Days"] = "30" });
+        await using var app = new TestApp(new() { ["Retention:Days"] = "30" }).WithServiceDefaults().WithAuth();
         await app.WithDbAsync(async db =>
         {
             db.OpenAiCalls.AddRange(

@@ -1,5 +1,4 @@
 using FakeGigaChat;
-using GigaOffice.Tests.GigaChat;
 using OpenAI.Chat;
 
 namespace GigaOffice.Tests.OpenAi;
@@ -11,9 +10,9 @@ public sealed class OpenAiMtlsTests() : FakeGigaChatTest(new FakeGigaChatOptions
     public async Task Mtls_mode_serves_the_same_api_with_the_client_certificate()
     {
         Fake.Responder = _ => FakeReply.Text("Ответ по mTLS", promptTokens: 5, completionTokens: 4);
-        var settings = RealModeApp.Mtls(Fake);
+        var settings = GigaChatSettings.Mtls(Fake);
         settings["Auth:Mode"] = "required";
-        await using var app = new RealModeApp(settings);
+        await using var app = new TestApp(settings);
         var key = await OpenAiTestClient.CreateKeyAsync(app, "mtls");
         var chat = OpenAiTestClient.Chat(app, key);
         Assert.Equal("Ответ по mTLS", (await chat.CompleteChatAsync([new UserChatMessage("a")])).Value.Content[0].Text);

@@ -14,8 +14,8 @@ public sealed class ClientKeyTests
     [Fact]
     public async Task Request_without_key_is_refused_with_problem_naming_both_headers()
     {
-        await using var app = OperationsApp.WithAuth();
-        var response = await OperationsApp.ProcessAsync(app.CreateClient());
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
+        var response = await ApiCalls.ProcessAsync(app.CreateClient());
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -34,28 +34,28 @@ public sealed class ClientKeyTests
     [Fact]
     public async Task Wrong_key_is_refused_and_both_header_forms_of_a_right_key_are_accepted()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("plugin");
 
-        var wrong = await OperationsApp.ProcessAsync(app.ClientWithKey(key[..^1] + (key[^1] == 'A' ? "B" : "A")));
+        var wrong = await ApiCalls.ProcessAsync(app.ClientWithKey(key[..^1] + (key[^1] == 'A' ? "B" : "A")));
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal("Неверный API-ключ", (await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
 
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey(key)));
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey(key, bearer: true)));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey(key)));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey(key, bearer: true)));
         Assert.Equal(HttpStatusCode.OK, (await app.ClientWithKey(key).GetAsync("/api/prompts/categories")).StatusCode);
     }
 
     [Fact]
     public async Task Revoked_key_stops_working_at_once()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (id, key) = await app.CreateKeyAsync("plugin");
         var client = app.ClientWithKey(key);
-        var requestId = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        var requestId = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
 
         var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", OperationsApp.AdminKey);
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
         var revoke = await admin.DeleteAsync($"/api/admin/keys/{id}");
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         Assert.False((await revoke.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean());
@@ -63,20 +63,20 @@ public sealed class ClientKeyTests
         var refused = await client.GetAsync($"/api/ai/status/{requestId}");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal("API-ключ отозван", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
-        Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(client)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ApiCalls.ProcessAsync(client)).StatusCode);
     }
 
     [Fact]
     public async Task Each_key_has_its_own_requests_per_minute_limit()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, limited) = await app.CreateKeyAsync("limited", requestsPerMinute: 2);
         var (_, other) = await app.CreateKeyAsync("other", requestsPerMinute: 2);
         var client = app.ClientWithKey(limited);
 
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
-        var third = await OperationsApp.ProcessAsync(client);
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
+        var third = await ApiCalls.ProcessAsync(client);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
         Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
@@ -84,7 +84,7 @@ public sealed class ClientKeyTests
         var problem = await third.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Превышен лимит запросов в минуту", problem.GetProperty("title").GetString());
         // Another key is not affected, and polling the status is not limited.
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey(other)));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey(other)));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/prompts/categories")).StatusCode);
     }
 
@@ -92,7 +92,7 @@ public sealed class ClientKeyTests
     public async Task Daily_token_budget_counts_todays_requests_and_refuses_until_utc_midnight()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 10, 23, 0, 0, TimeSpan.Zero));
-        await using var app = OperationsApp.WithAuth(services: s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new TestApp(services: s => s.AddSingleton<TimeProvider>(clock)).WithServiceDefaults().WithAuth();
         var (id, key) = await app.CreateKeyAsync("budgeted", dailyTokenBudget: 1000);
         var (otherId, _) = await app.CreateKeyAsync("other", dailyTokenBudget: 1000);
         var client = app.ClientWithKey(key);
@@ -105,14 +105,14 @@ public sealed class ClientKeyTests
             db.Requests.Add(Finished(id, new DateTime(2026, 3, 10, 1, 0, 0, DateTimeKind.Utc), tokens: 999));
             await db.SaveChangesAsync();
         });
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
 
         await app.WithDbAsync(async db =>
         {
             db.Requests.Add(Finished(id, new DateTime(2026, 3, 10, 2, 0, 0, DateTimeKind.Utc), tokens: 1));
             await db.SaveChangesAsync();
         });
-        var refused = await OperationsApp.ProcessAsync(client);
+        var refused = await ApiCalls.ProcessAsync(client);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal(TimeSpan.FromHours(1), refused.Headers.RetryAfter?.Delta);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
@@ -120,19 +120,19 @@ public sealed class ClientKeyTests
         Assert.Equal(3600, problem.GetProperty("retry_after_seconds").GetInt64());
 
         clock.Advance(TimeSpan.FromHours(1));
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
     }
 
     [Fact]
     public async Task One_client_cannot_read_another_clients_request_or_usage()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, alice) = await app.CreateKeyAsync("alice");
         var (_, bob) = await app.CreateKeyAsync("bob");
         var aliceClient = app.ClientWithKey(alice);
         var bobClient = app.ClientWithKey(bob);
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(aliceClient));
-        await OperationsApp.WaitFinishedAsync(aliceClient, id);
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(aliceClient));
+        await ApiCalls.WaitFinishedAsync(aliceClient, id);
 
         Assert.Equal(HttpStatusCode.NotFound, (await bobClient.GetAsync($"/api/ai/status/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bobClient.GetAsync($"/api/ai/result/{id}")).StatusCode);
@@ -148,18 +148,18 @@ public sealed class ClientKeyTests
     [Fact]
     public async Task Admin_api_creates_lists_and_revokes_keys_and_needs_the_admin_key()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var anonymous = app.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/admin/keys")).StatusCode);
         var wrongAdmin = app.CreateClient();
-        wrongAdmin.DefaultRequestHeaders.Add("X-Admin-Key", OperationsApp.AdminKey + "x");
+        wrongAdmin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrongAdmin.GetAsync("/api/admin/keys")).StatusCode);
         // A client key is not an admin key.
         var (_, clientKey) = await app.CreateKeyAsync("plugin");
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.ClientWithKey(clientKey).GetAsync("/api/admin/keys")).StatusCode);
 
         var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", OperationsApp.AdminKey);
+        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
         var invalid = await admin.PostAsJsonAsync("/api/admin/keys", new { name = "", requests_per_minute = 0 });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
@@ -171,7 +171,7 @@ public sealed class ClientKeyTests
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
         var key = body.GetProperty("api_key").GetString()!;
         Assert.StartsWith(body.GetProperty("prefix").GetString()!, key);
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey(key)));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey(key)));
 
         var listText = await admin.GetStringAsync("/api/admin/keys");
         Assert.DoesNotContain(key, listText);
@@ -190,14 +190,14 @@ public sealed class ClientKeyTests
         });
 
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/api/admin/keys/{listed.GetProperty("prefix").GetString()}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(app.ClientWithKey(key))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ApiCalls.ProcessAsync(app.ClientWithKey(key))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/admin/keys/{Guid.NewGuid()}")).StatusCode);
     }
 
     [Fact]
     public async Task Admin_api_is_off_without_an_admin_key()
     {
-        await using var app = new OperationsApp(new() { ["Auth:Mode"] = "required" });
+        await using var app = new TestApp(new() { ["Auth:Mode"] = "required" }).WithServiceDefaults();
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("X-Admin-Key", "anything-at-all-long-enough");
         var response = await client.GetAsync("/api/admin/keys");
@@ -208,13 +208,13 @@ public sealed class ClientKeyTests
     [Fact]
     public async Task Keys_command_creates_lists_and_revokes_showing_the_secret_only_once()
     {
-        await using var app = new OperationsApp(new() { ["Auth:Mode"] = "required" });
+        await using var app = new TestApp(new() { ["Auth:Mode"] = "required" }).WithServiceDefaults();
         await app.WaitForDatabaseAsync();
 
         var output = new StringWriter();
         Assert.Equal(0, await ClientKeyCommands.RunAsync(app.Services, ["create", "--name", "plugin", "--rpm", "7", "--daily-tokens", "1234"], output));
         var key = output.ToString().Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith(ClientKeyStore.KeyPrefix));
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey(key)));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey(key)));
 
         var list = new StringWriter();
         Assert.Equal(0, await ClientKeyCommands.RunAsync(app.Services, ["list"], list));
@@ -224,7 +224,7 @@ public sealed class ClientKeyTests
         Assert.Contains("/1234", list.ToString());
 
         Assert.Equal(0, await ClientKeyCommands.RunAsync(app.Services, ["revoke", key[..12]], new StringWriter()));
-        Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(app.ClientWithKey(key))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ApiCalls.ProcessAsync(app.ClientWithKey(key))).StatusCode);
 
         Assert.Equal(2, await ClientKeyCommands.RunAsync(app.Services, ["create", "--rpm", "7"], new StringWriter()));
         Assert.Equal(2, await ClientKeyCommands.RunAsync(app.Services, ["create", "--name", "x", "--rpm", "many"], new StringWriter()));
@@ -234,24 +234,24 @@ public sealed class ClientKeyTests
     [Fact]
     public async Task On_localhost_by_default_the_service_is_open_and_says_so()
     {
-        await using var app = new OperationsApp();
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.CreateClient()));
-        await OperationsApp.WaitFinishedAsync(app.CreateClient(), id);
+        await using var app = new TestApp().WithServiceDefaults();
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.CreateClient()));
+        await ApiCalls.WaitFinishedAsync(app.CreateClient(), id);
         // A key is not needed and not checked.
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.ClientWithKey("gok_not-a-real-key")));
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.ClientWithKey("gok_not-a-real-key")));
         Assert.Contains("Client authentication is off", app.ReadLogs());
     }
 
     [Fact]
     public async Task Listening_beyond_localhost_requires_keys_unless_switched_off_with_a_warning()
     {
-        await using (var open = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0" }))
+        await using (var open = new TestApp(new() { ["Server:Host"] = "0.0.0.0" }).WithServiceDefaults())
         {
-            Assert.Equal(HttpStatusCode.Unauthorized, (await OperationsApp.ProcessAsync(open.CreateClient())).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await ApiCalls.ProcessAsync(open.CreateClient())).StatusCode);
             Assert.Contains("Client authentication is on (listening beyond localhost (http://0.0.0.0:", open.ReadLogs());
         }
-        await using var off = new OperationsApp(new() { ["Server:Host"] = "0.0.0.0", ["Auth:Mode"] = "off" });
-        await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(off.CreateClient()));
+        await using var off = new TestApp(new() { ["Server:Host"] = "0.0.0.0", ["Auth:Mode"] = "off" }).WithServiceDefaults();
+        await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(off.CreateClient()));
         Assert.Contains("[WRN]", off.ReadLogs().Split('\n').Single(l => l.Contains("Client authentication is OFF")));
     }
 

@@ -19,7 +19,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Preflight_from_the_configured_origin_is_allowed_without_a_key()
     {
-        await using var app = OperationsApp.WithAuth(new() { ["Cors:AllowedOrigins"] = $"{DocumentServer}, https://other.example.com:8443" });
+        await using var app = new TestApp(new() { ["Cors:AllowedOrigins"] = $"{DocumentServer}, https://other.example.com:8443" }).WithServiceDefaults().WithAuth();
         var response = await app.CreateClient().SendAsync(Preflight(DocumentServer));
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
@@ -33,7 +33,7 @@ public sealed class CorsTests
         var (_, key) = await app.CreateKeyAsync("plugin");
         var client = app.ClientWithKey(key);
         client.DefaultRequestHeaders.Add("Origin", DocumentServer);
-        var actual = await OperationsApp.ProcessAsync(client);
+        var actual = await ApiCalls.ProcessAsync(client);
         Assert.Equal(DocumentServer, actual.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("Retry-After", string.Join(",", actual.Headers.GetValues("Access-Control-Expose-Headers")));
     }
@@ -41,7 +41,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Preflight_from_another_origin_gets_no_permission()
     {
-        await using var app = OperationsApp.WithAuth(new() { ["Cors:AllowedOrigins"] = DocumentServer });
+        await using var app = new TestApp(new() { ["Cors:AllowedOrigins"] = DocumentServer }).WithServiceDefaults().WithAuth();
         var response = await app.CreateClient().SendAsync(Preflight("https://evil.example.com"));
 
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
@@ -51,7 +51,7 @@ public sealed class CorsTests
     [Fact]
     public async Task Without_configuration_no_origin_is_allowed()
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         var response = await app.CreateClient().SendAsync(Preflight(DocumentServer));
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }
@@ -62,7 +62,7 @@ public sealed class CorsTests
     [InlineData("https://office.example.com/path")]
     public async Task A_wildcard_or_malformed_origin_stops_the_start_naming_the_variable(string origins)
     {
-        await using var app = new OperationsApp(new() { ["Cors:AllowedOrigins"] = origins });
+        await using var app = new TestApp(new() { ["Cors:AllowedOrigins"] = origins }).WithServiceDefaults();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => Task.FromResult(app.CreateClient()));
         Assert.Contains("CORS_ALLOWED_ORIGINS", error.ToString());
     }

@@ -45,7 +45,7 @@ public sealed partial class DeploymentFilesTests
         // Paths stay in the test's temporary directory; everything else is taken as written.
         var settings = EnvExampleLines().Where(l => !l.Commented && l.Name is not ("DB_SQLITE_PATH" or "LOG_DIR"))
             .ToDictionary(l => SeedVariables.Map[l.Name], l => (string?)l.Value);
-        await using var app = new OperationsApp(settings);
+        await using var app = new TestApp(settings).WithServiceDefaults();
         await app.WaitForDatabaseAsync();
         Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/api/health")).StatusCode);
     }

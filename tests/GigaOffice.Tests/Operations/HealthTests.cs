@@ -32,11 +32,11 @@ public sealed class HealthTests
     {
         var client = new CountingClient();
         var quota = new CountingQuota();
-        await using var app = OperationsApp.WithAuth(services: s =>
+        await using var app = new TestApp(services: s =>
         {
             s.Replace(ServiceDescriptor.Singleton<IGigaChatClient>(client));
             s.Replace(ServiceDescriptor.Singleton<IGigaChatQuota>(quota));
-        });
+        }).WithServiceDefaults().WithAuth();
         await app.WaitForDatabaseAsync();
         var http = app.CreateClient();
         for (var i = 0; i < 5; i++)
@@ -59,7 +59,7 @@ public sealed class HealthTests
     [Fact]
     public async Task A_stopped_database_shows_unhealthy_and_recovers()
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         await app.WaitForDatabaseAsync();
         var http = app.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/health")).StatusCode);
@@ -87,7 +87,7 @@ public sealed class HealthTests
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/health")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(http));
-        await OperationsApp.WaitFinishedAsync(http, id);
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(http));
+        await ApiCalls.WaitFinishedAsync(http, id);
     }
 }

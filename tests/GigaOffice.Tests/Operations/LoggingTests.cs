@@ -17,34 +17,34 @@ public sealed class LoggingTests
         const string gigaChatCredentials = "Z2lnYWNoYXQtY2xpZW50LWlkOnN1cGVyLXNlY3JldC1jbGllbnQtc2VjcmV0";
         const string databasePassword = "db-password-that-must-stay-secret";
         const string mtlsKeyPassword = "mtls-key-password-that-must-stay-secret";
-        await using var app = OperationsApp.WithAuth(new()
+        await using var app = new TestApp(new()
         {
             ["Logging:Level"] = "trace",
             ["GigaChat:Credentials"] = gigaChatCredentials,
             ["GigaChat:MtlsKeyFilePassword"] = mtlsKeyPassword,
             ["Database:Password"] = databasePassword,
-        });
+        }).WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("plugin");
         var (_, bearerKey) = await app.CreateKeyAsync("plugin-bearer");
         const string wrongKey = "gok_this-key-does-not-exist-but-is-still-a-secret";
 
         var client = app.ClientWithKey(key);
         client.DefaultRequestHeaders.Add(LoggingSetup.CorrelationHeader, "corr-from-plugin-42");
-        var accepted = await OperationsApp.ProcessAsync(client);
+        var accepted = await ApiCalls.ProcessAsync(client);
         Assert.Equal("corr-from-plugin-42", accepted.Headers.GetValues(LoggingSetup.CorrelationHeader).Single());
-        var id = await OperationsApp.AcceptedIdAsync(accepted);
-        var status = await OperationsApp.WaitFinishedAsync(client, id);
+        var id = await ApiCalls.AcceptedIdAsync(accepted);
+        var status = await ApiCalls.WaitFinishedAsync(client, id);
         Assert.Equal("corr-from-plugin-42", status.GetProperty("correlation_id").GetString());
 
-        await OperationsApp.ProcessAsync(app.ClientWithKey(bearerKey, bearer: true));
-        var refused = await OperationsApp.ProcessAsync(app.ClientWithKey(wrongKey, bearer: true));
+        await ApiCalls.ProcessAsync(app.ClientWithKey(bearerKey, bearer: true));
+        var refused = await ApiCalls.ProcessAsync(app.ClientWithKey(wrongKey, bearer: true));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         // A caller without a correlation id gets one, and problem responses name it.
         var generated = refused.Headers.GetValues(LoggingSetup.CorrelationHeader).Single();
         Assert.Equal(generated, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("correlation_id").GetString());
         await app.ClientWithKey(wrongKey).GetAsync($"/api/ai/result/{id}");
         var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add(AdminKeyFilter.HeaderName, OperationsApp.AdminKey);
+        admin.DefaultRequestHeaders.Add(AdminKeyFilter.HeaderName, TestApp.AdminKey);
         var createdByAdmin = await (await admin.PostAsJsonAsync("/api/admin/keys", new { name = "from-admin" })).Content.ReadFromJsonAsync<JsonElement>();
         await admin.DeleteAsync($"/api/admin/keys/{createdByAdmin.GetProperty("id").GetGuid()}");
         var wrongAdmin = app.CreateClient();
@@ -62,7 +62,7 @@ public sealed class LoggingTests
         Assert.Contains($"Client key {createdByAdmin.GetProperty("prefix").GetString()} of from-admin", logs);
         foreach (var secret in new[]
                  {
-                     gigaChatCredentials, databasePassword, mtlsKeyPassword, OperationsApp.AdminKey, key, bearerKey, wrongKey,
+                     gigaChatCredentials, databasePassword, mtlsKeyPassword, TestApp.AdminKey, key, bearerKey, wrongKey,
                      createdByAdmin.GetProperty("api_key").GetString()!, "wrong-admin-key-also-secret",
                  })
             Assert.DoesNotContain(secret, logs);
@@ -74,9 +74,9 @@ public sealed class LoggingTests
     [Fact]
     public async Task Json_format_writes_one_json_object_per_line()
     {
-        await using var app = new OperationsApp(new() { ["Logging:Format"] = "json" });
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.CreateClient()));
-        await OperationsApp.WaitFinishedAsync(app.CreateClient(), id);
+        await using var app = new TestApp(new() { ["Logging:Format"] = "json" }).WithServiceDefaults();
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.CreateClient()));
+        await ApiCalls.WaitFinishedAsync(app.CreateClient(), id);
 
         var lines = app.ReadLogs().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.NotEmpty(lines);

@@ -39,17 +39,17 @@ public sealed class MetricsTests
     [Fact]
     public async Task Prometheus_endpoint_exposes_the_named_series_after_traffic()
     {
-        await using var app = new OperationsApp(services: services =>
+        await using var app = new TestApp(services: services =>
         {
             services.AddSingleton<DryRunGigaChatClient>();
             services.Replace(ServiceDescriptor.Singleton<IGigaChatClient, FailingOnDemandClient>());
             services.Replace(ServiceDescriptor.Singleton<IGigaChatQuota, OnceBusyQuota>());
-        });
+        }).WithServiceDefaults();
         var client = app.CreateClient();
-        var ok = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client));
-        var failed = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(client, "Проанализируй FAIL"));
-        await OperationsApp.WaitFinishedAsync(client, ok);
-        Assert.Equal("failed", (await OperationsApp.WaitFinishedAsync(client, failed)).GetProperty("status").GetString());
+        var ok = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
+        var failed = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client, "Проанализируй FAIL"));
+        await ApiCalls.WaitFinishedAsync(client, ok);
+        Assert.Equal("failed", (await ApiCalls.WaitFinishedAsync(client, failed)).GetProperty("status").GetString());
 
         // No key needed: a scraper has none (nginx keeps /metrics internal).
         var response = await app.CreateClient().GetAsync("/metrics");
@@ -91,11 +91,11 @@ public sealed class MetricsTests
     [Fact]
     public async Task Refusals_by_a_client_limit_are_counted()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("tiny", requestsPerMinute: 1);
         var client = app.ClientWithKey(key);
-        await OperationsApp.ProcessAsync(client);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await OperationsApp.ProcessAsync(client)).StatusCode);
+        await ApiCalls.ProcessAsync(client);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await ApiCalls.ProcessAsync(client)).StatusCode);
 
         var text = await app.CreateClient().GetStringAsync("/metrics");
         Assert.Matches(Series("gigaoffice_client_rejections_total", "limit=\"requests_per_minute\"") + @" 1(\s|$)", text);

@@ -15,11 +15,11 @@ public sealed class NullOriginCorsTests
         },
     };
 
-    private static OperationsApp App(bool allowNull) => OperationsApp.WithAuth(new()
+    private static TestApp App(bool allowNull) => new TestApp(new()
     {
         ["Cors:AllowedOrigins"] = "https://office.example.com",
         ["Cors:AllowNullOrigin"] = allowNull ? "true" : "false",
-    });
+    }).WithServiceDefaults().WithAuth();
 
     [Theory]
     [InlineData("/api/ai/process")]
@@ -57,7 +57,7 @@ public sealed class NullOriginCorsTests
         var client = app.ClientWithKey(key, bearer: true);
         client.DefaultRequestHeaders.Add("Origin", "null");
 
-        var response = await OperationsApp.ProcessAsync(client);
+        var response = await ApiCalls.ProcessAsync(client);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("null", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("Retry-After", string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers")));
@@ -87,7 +87,7 @@ public sealed class NullOriginCorsTests
         Assert.False(response.Headers.Contains("Access-Control-Allow-Headers"));
 
         var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "Origin", "null" } } };
-        request.Headers.Add("X-Admin-Key", OperationsApp.AdminKey);
+        request.Headers.Add("X-Admin-Key", TestApp.AdminKey);
         var actual = await app.CreateClient().SendAsync(request);
         Assert.False(actual.Headers.Contains("Access-Control-Allow-Origin"));
     }
@@ -97,7 +97,7 @@ public sealed class NullOriginCorsTests
     [InlineData("auto")]
     public async Task The_setting_without_required_keys_stops_the_start_with_a_clear_message(string authMode)
     {
-        await using var app = new OperationsApp(new() { ["Auth:Mode"] = authMode, ["Cors:AllowNullOrigin"] = "true" });
+        await using var app = new TestApp(new() { ["Auth:Mode"] = authMode, ["Cors:AllowNullOrigin"] = "true" }).WithServiceDefaults();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => Task.FromResult(app.CreateClient()));
         Assert.Contains("CORS_ALLOW_NULL_ORIGIN", error.ToString());
         Assert.Contains("AUTH_MODE=required", error.ToString());

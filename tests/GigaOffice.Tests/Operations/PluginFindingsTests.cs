@@ -15,7 +15,7 @@ public sealed class PluginFindingsTests
     [Fact]
     public async Task The_structured_process_endpoint_counts_against_the_keys_requests_per_minute()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("plugin", requestsPerMinute: 1);
         var client = app.ClientWithKey(key, bearer: true);
 
@@ -29,7 +29,7 @@ public sealed class PluginFindingsTests
     public async Task A_too_large_body_from_an_allowed_origin_carries_the_cors_header()
     {
         const string origin = "https://office.example.com";
-        await using var app = OperationsApp.WithAuth(new() { ["Cors:AllowedOrigins"] = origin, ["Limits:MaxBodyBytes"] = "1024" });
+        await using var app = new TestApp(new() { ["Cors:AllowedOrigins"] = origin, ["Limits:MaxBodyBytes"] = "1024" }).WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("plugin");
         var client = app.ClientWithKey(key, bearer: true);
         client.DefaultRequestHeaders.Add("Origin", origin);

@@ -20,7 +20,7 @@ public sealed class RetentionTests
     {
         var now = DateTimeOffset.UtcNow;
         var clock = new FakeTimeProvider(now);
-        await using var app = new OperationsApp(new() { ["Retention:Days"] = "30" }, s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new TestApp(new() { ["Retention:Days"] = "30" }, s => s.AddSingleton<TimeProvider>(clock)).WithServiceDefaults();
         var today = now.UtcDateTime;
         var oldCompleted = Request(RequestStatus.Completed, today.AddDays(-31));
         var oldFailed = Request(RequestStatus.Failed, today.AddDays(-400));
@@ -65,8 +65,8 @@ public sealed class RetentionTests
     {
         var now = DateTimeOffset.UtcNow;
         var clock = new FakeTimeProvider(now);
-        await using var app = new OperationsApp(new() { ["Retention:Days"] = "30", ["Retention:IntervalMinutes"] = "60" },
-            s => s.AddSingleton<TimeProvider>(clock));
+        await using var app = new TestApp(new() { ["Retention:Days"] = "30", ["Retention:IntervalMinutes"] = "60" },
+            s => s.AddSingleton<TimeProvider>(clock)).WithServiceDefaults();
         // Old enough only two hours from now.
         var soonOld = Request(RequestStatus.Completed, now.UtcDateTime.AddDays(-30).AddHours(2));
         await app.WithDbAsync(async db =>
@@ -94,7 +94,7 @@ public sealed class RetentionTests
     [Fact]
     public async Task Zero_days_keeps_everything()
     {
-        await using var app = new OperationsApp(new() { ["Retention:Days"] = "0" });
+        await using var app = new TestApp(new() { ["Retention:Days"] = "0" }).WithServiceDefaults();
         var ancient = Request(RequestStatus.Completed, DateTime.UtcNow.AddYears(-5));
         await app.WithDbAsync(async db =>
         {
@@ -109,7 +109,7 @@ public sealed class RetentionTests
     [Fact]
     public async Task Negative_days_stop_the_start_naming_the_variable()
     {
-        await using var app = new OperationsApp(new() { ["Retention:Days"] = "-1" });
+        await using var app = new TestApp(new() { ["Retention:Days"] = "-1" }).WithServiceDefaults();
         var error = await Assert.ThrowsAnyAsync<Exception>(() => Task.FromResult(app.CreateClient()));
         Assert.Contains("RETENTION_DAYS", error.ToString());
     }

@@ -31,13 +31,13 @@ public sealed class TracingTests
         await collector.StartAsync();
         var endpoint = collector.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
 
-        await using var app = new OperationsApp(new()
+        await using var app = new TestApp(new()
         {
             ["Telemetry:OtlpEndpoint"] = endpoint,
             ["Telemetry:OtlpProtocol"] = "http/protobuf",
-        });
-        var id = await OperationsApp.AcceptedIdAsync(await OperationsApp.ProcessAsync(app.CreateClient()));
-        await OperationsApp.WaitFinishedAsync(app.CreateClient(), id);
+        }).WithServiceDefaults();
+        var id = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(app.CreateClient()));
+        await ApiCalls.WaitFinishedAsync(app.CreateClient(), id);
 
         // The worker's span ends just after the result is stored: flush until it has been sent.
         var tracer = app.Services.GetRequiredService<TracerProvider>();
@@ -58,7 +58,7 @@ public sealed class TracingTests
     [Fact]
     public async Task Without_an_endpoint_nothing_is_traced()
     {
-        await using var app = new OperationsApp();
+        await using var app = new TestApp().WithServiceDefaults();
         await app.WaitForDatabaseAsync();
         Assert.Null(app.Services.GetService<TracerProvider>());
     }

@@ -38,7 +38,7 @@ public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixtu
         Assert.Equal("unknown_request", missing.Header(KafkaMessages.ReasonHeader));
         Assert.Contains(unknown.ToString(), missing.Header(KafkaMessages.DetailHeader));
 
-        var status = await client.WaitFinishedAsync(await client.SubmitAsync(ApiClientExtensions.SeedExample), TimeSpan.FromSeconds(60));
+        var status = await client.WaitFinishedAsync(await client.SubmitAsync(TestRequests.SeedExample), TimeSpan.FromSeconds(60));
         Assert.Equal("completed", status.GetProperty("status").GetString());
     }
 
@@ -48,7 +48,7 @@ public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixtu
         var backend = await backends.CreateAsync();
         await using var app = backend.CreateApp();
         var client = app.CreateClient();
-        var done = await client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var done = await client.SubmitAsync(TestRequests.SeedExample);
         await client.WaitFinishedAsync(done, TimeSpan.FromSeconds(60));
 
         var message = KafkaTopicReader.ReadUntil(backends.Kafka.BootstrapServers, backend["Kafka:TopicResponses"]!,
@@ -65,7 +65,7 @@ public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixtu
         var backend = await backends.CreateAsync();
         await using var api = backend.CreateApp(new Dictionary<string, string?> { ["Worker:Role"] = "api" });
         var apiClient = api.CreateClient();
-        var id = await apiClient.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await apiClient.SubmitAsync(TestRequests.SeedExample);
         Assert.DoesNotContain(api.Services.GetServices<IHostedService>(), s => s is QueueWorker or RequestRecoveryService);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal("queued", (await apiClient.GetJsonAsync($"/api/ai/status/{id}")).GetProperty("status").GetString());
@@ -76,7 +76,7 @@ public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, (await workerClient.GetAsync("/health/ready")).StatusCode);
         foreach (var path in new[] { $"/api/ai/status/{id}", "/api/prompts/categories", "/api/metrics", "/openapi/v1.json", "/docs/index.html" })
             Assert.Equal(HttpStatusCode.NotFound, (await workerClient.GetAsync(path)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await workerClient.PostAsJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await workerClient.PostAsJsonAsync("/api/ai/process", TestRequests.SeedExample)).StatusCode);
 
         var status = await apiClient.WaitFinishedAsync(id, TimeSpan.FromSeconds(60));
         Assert.Equal("completed", status.GetProperty("status").GetString());
@@ -89,7 +89,7 @@ public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixtu
         var backend = await backends.CreateAsync();
         await using var app = backend.CreateApp();
         var client = app.CreateClient();
-        var id = await client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await client.SubmitAsync(TestRequests.SeedExample);
         var first = await client.WaitFinishedAsync(id, TimeSpan.FromSeconds(60));
 
         // As a redelivery after a rebalance would bring it, twice.
@@ -110,7 +110,7 @@ public sealed class KafkaConfigurationTests
     [Fact]
     public async Task Split_roles_without_kafka_are_refused_with_a_message_naming_the_variable()
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["Worker:Role"] = "api" });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["Worker:Role"] = "api" });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         Assert.Contains("KAFKA_BOOTSTRAP_SERVERS", error.ToString());
     }
@@ -122,7 +122,7 @@ public sealed class KafkaConfigurationTests
     [InlineData("Kafka:SslCaLocation", "/nonexistent/ca.pem", "KAFKA_SSL_CA_LOCATION")]
     public async Task Wrong_kafka_settings_stop_the_start_with_a_message_naming_the_variable(string key, string value, string variable)
     {
-        await using var app = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = "127.0.0.1:1", [key] = value });
+        await using var app = new TestApp(new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = "127.0.0.1:1", [key] = value });
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
         // The whole exception on failure, to see what was refused instead.
         Assert.True(error.ToString().Contains(variable), error.ToString());

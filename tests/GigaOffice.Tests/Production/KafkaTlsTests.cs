@@ -50,7 +50,7 @@ public sealed class KafkaTlsTests : IAsyncLifetime
     {
         await using var app = _backend.CreateApp(Tls(_certificates.CaBundlePath));
         var client = app.CreateClient();
-        var status = await client.WaitFinishedAsync(await client.SubmitAsync(ApiClientExtensions.SeedExample), TimeSpan.FromSeconds(60));
+        var status = await client.WaitFinishedAsync(await client.SubmitAsync(TestRequests.SeedExample), TimeSpan.FromSeconds(60));
         Assert.Equal("completed", status.GetProperty("status").GetString());
         Assert.True(_proxy.Handshakes > 0);
         Assert.Contains("CN=fake-gigachat-client", _proxy.LastClientSubject);
@@ -61,7 +61,7 @@ public sealed class KafkaTlsTests : IAsyncLifetime
     {
         await using var app = _backend.CreateApp(Tls(_certificates.RogueCaPath));
         var client = app.CreateClient();
-        var id = await client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await client.SubmitAsync(TestRequests.SeedExample);
         // Accepted into the outbox, but never handed to a broker the service cannot verify.
         var health = await Eventually.WaitAsync(() => client.GetJsonAsync("/api/health"),
             h => h.GetProperty("components").GetProperty("outbox").GetProperty("status").GetString() == "degraded", TimeSpan.FromSeconds(60));

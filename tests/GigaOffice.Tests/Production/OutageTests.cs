@@ -109,7 +109,7 @@ public sealed class OutageTests
         var client = app.CreateClient();
         var health = await client.GetJsonAsync("/api/health", 503);
         Assert.Equal("unhealthy", health.GetProperty("components").GetProperty("database").GetProperty("status").GetString());
-        var refused = await client.PostAsJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample);
+        var refused = await client.PostAsJsonAsync("/api/ai/process", TestRequests.SeedExample);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -117,7 +117,7 @@ public sealed class OutageTests
 
         await postgres.StartAgainAsync();
         await Eventually.WaitAsync(async () => (await client.GetAsync("/api/health")).StatusCode, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(90));
-        var status = await client.WaitFinishedAsync(await client.SubmitAsync(ApiClientExtensions.SeedExample), TimeSpan.FromSeconds(60));
+        var status = await client.WaitFinishedAsync(await client.SubmitAsync(TestRequests.SeedExample), TimeSpan.FromSeconds(60));
         Assert.Equal("completed", status.GetProperty("status").GetString());
     }
 }

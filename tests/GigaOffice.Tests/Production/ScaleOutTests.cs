@@ -100,7 +100,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
             ("GigaChat:DryRunDelayMs", "600000"), ("Worker:LeaseSeconds", "10"));
         await StartAllAsync(api, doomed);
 
-        var id = await api.Client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await api.Client.SubmitAsync(TestRequests.SeedExample);
         await Eventually.WaitAsync(() => Task.FromResult(doomed.Output.Any(l => l.Contains($"Calling GigaChat for request {id}"))), called => called, TimeSpan.FromSeconds(60));
         // From Kafka the model is called while the claim is written: killed once the claim is in.
         await Eventually.WaitAsync(async () => (await api.Client.GetJsonAsync($"/api/ai/status/{id}")).GetProperty("status").GetString(),
@@ -125,7 +125,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
         var leaving = Start("leaving-worker", ("Worker:Role", "worker"), ("Logging:Level", "debug"), ("GigaChat:DryRunDelayMs", "600000"));
         await StartAllAsync(api, leaving);
 
-        var id = await api.Client.SubmitAsync(ApiClientExtensions.SeedExample);
+        var id = await api.Client.SubmitAsync(TestRequests.SeedExample);
         await Eventually.WaitAsync(() => Task.FromResult(leaving.Output.Any(l => l.Contains($"Calling GigaChat for request {id}"))), called => called, TimeSpan.FromSeconds(60));
         await leaving.StopAsync(); // SIGTERM
         Assert.Contains(leaving.Output, l => l.Contains($"request {id} handed back"));

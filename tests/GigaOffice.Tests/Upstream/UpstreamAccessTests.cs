@@ -1,5 +1,4 @@
 using System.Net;
-using GigaOffice.Tests.Operations;
 
 namespace GigaOffice.Tests.Upstream;
 
@@ -9,7 +8,7 @@ public sealed class UpstreamAccessTests
     [Fact]
     public async Task Keys_are_required_except_for_probes_and_robots()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var anonymous = app.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostBodyAsync("/api/v1/spreadsheets/process", UpstreamClient.ReadmeSpreadsheet("Итоги", null))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostBodyAsync("/api/v1/charts/process", UpstreamClient.Chart())).StatusCode);
@@ -26,7 +25,7 @@ public sealed class UpstreamAccessTests
     [Fact]
     public async Task A_key_sees_only_its_own_requests()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, mine) = await app.CreateKeyAsync("mine");
         var (_, theirs) = await app.CreateKeyAsync("theirs");
         var owner = app.ClientWithKey(mine);
@@ -44,7 +43,7 @@ public sealed class UpstreamAccessTests
     [Fact]
     public async Task Spending_endpoints_carry_the_per_key_limit_and_polls_do_not()
     {
-        await using var app = OperationsApp.WithAuth();
+        await using var app = new TestApp().WithServiceDefaults().WithAuth();
         var (_, key) = await app.CreateKeyAsync("limited", requestsPerMinute: 2);
         var client = app.ClientWithKey(key);
         var id = await client.ProcessAsync("charts", UpstreamClient.Chart());

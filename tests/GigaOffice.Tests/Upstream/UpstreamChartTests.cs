@@ -5,7 +5,7 @@ namespace GigaOffice.Tests.Upstream;
 /// <summary>Charts and histograms from ranges and statistics only, answered by the dry-run model.</summary>
 public sealed class UpstreamChartTests : IDisposable
 {
-    private readonly GigaOfficeApp _app = new();
+    private readonly TestApp _app = new();
     public void Dispose() => _app.Dispose();
 
     [Fact]

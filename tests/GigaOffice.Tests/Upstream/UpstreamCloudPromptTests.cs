@@ -1,5 +1,4 @@
 using FakeGigaChat;
-using GigaOffice.Tests.GigaChat;
 
 namespace GigaOffice.Tests.Upstream;
 
@@ -11,7 +10,7 @@ public sealed class UpstreamCloudPromptTests() : FakeGigaChatTest(new FakeGigaCh
     [Fact]
     public async Task Spreadsheet_data_reaches_the_prompt()
     {
-        using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
         var result = await client.RunAsync("spreadsheets", UpstreamClient.ReadmeSpreadsheet("Проанализируй данные продаж", "spreadsheet-analysis"));
         Assert.True(result.GetProperty("success").GetBoolean());
@@ -26,7 +25,7 @@ public sealed class UpstreamCloudPromptTests() : FakeGigaChatTest(new FakeGigaCh
     public async Task Chart_ranges_and_formats_reach_the_prompt_and_the_model_answer_becomes_chart_config()
     {
         Fake.Responder = _ => FakeReply.Text("""{"text": "Цена открытия по времени", "chart": {"type": "lineNormal", "title": "Цена открытия", "data_range": "A1:B18", "series_in_rows": false, "position": "H3"}}""");
-        using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
         var result = await client.RunAsync("charts", UpstreamClient.Chart());
         var prompt = LastUserMessage();
@@ -53,7 +52,7 @@ public sealed class UpstreamCloudPromptTests() : FakeGigaChatTest(new FakeGigaCh
                        ["[3350; 5000]", "=COUNTIFS(B2:B100,\">=3350\",B2:B100,\"<=5000\")"]],
              "chart": {"type": "bar", "title": "Распределение цен", "data_range": "D1:E4", "series_in_rows": false, "position": "G1"}}
             """);
-        using var app = new RealModeApp(RealModeApp.Cloud(Fake));
+        using var app = new TestApp(GigaChatSettings.Cloud(Fake));
         var client = app.CreateClient();
         var result = await client.RunAsync("histograms", UpstreamClient.Histogram);
         var prompt = LastUserMessage();

@@ -7,7 +7,7 @@ namespace GigaOffice.Tests.Upstream;
 /// <summary>Probes, prompts, classification, feedback, metrics and robots.txt in upstream's shapes.</summary>
 public sealed class UpstreamServiceTests : IDisposable
 {
-    private readonly GigaOfficeApp _app = new();
+    private readonly TestApp _app = new();
     public void Dispose() => _app.Dispose();
 
     [Fact]
@@ -128,9 +128,9 @@ public sealed class UpstreamServiceTests : IDisposable
     public async Task Unknown_fields_are_refused_on_the_services_own_endpoints_too()
     {
         var client = _app.CreateClient();
-        await client.PostJsonAsync("/api/ai/process", ApiClientExtensions.SeedExample, 202);
+        await client.PostJsonAsync("/api/ai/process", TestRequests.SeedExample, 202);
 
-        var seed = JsonSerializer.SerializeToNode(ApiClientExtensions.SeedExample)!.AsObject();
+        var seed = JsonSerializer.SerializeToNode(TestRequests.SeedExample)!.AsObject();
         seed["input_dta"] = "typo";
         var response = await client.PostAsJsonAsync("/api/ai/process", seed);
         var problem = await response.ReadAsync(400);

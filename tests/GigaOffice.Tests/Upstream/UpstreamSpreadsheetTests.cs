@@ -5,7 +5,7 @@ namespace GigaOffice.Tests.Upstream;
 
 public sealed class UpstreamSpreadsheetTests : IDisposable
 {
-    private readonly GigaOfficeApp _app = new();
+    private readonly TestApp _app = new();
     public void Dispose() => _app.Dispose();
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class UpstreamSpreadsheetTests : IDisposable
     [Fact]
     public async Task A_pending_result_is_200_with_success_false()
     {
-        using var slow = new GigaOfficeApp(settings: new Dictionary<string, string?> { ["GigaChat:DryRunDelayMs"] = "5000" });
+        using var slow = new TestApp(new Dictionary<string, string?> { ["GigaChat:DryRunDelayMs"] = "5000" });
         var client = slow.CreateClient();
         var id = await client.ProcessAsync("spreadsheets", UpstreamClient.ReadmeSpreadsheet("Посчитай итоги", "spreadsheet-analysis"));
         var result = await client.GetJsonAsync($"/api/v1/spreadsheets/result/{id}");
