@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace GigaOffice.Tests;
 
 /// <summary>Group commit: concurrent accepts share transactions, yet each 202 means its own row is committed.</summary>
-public sealed class AcceptBatchingTests(GigaOfficeAppFixture app) : IClassFixture<GigaOfficeAppFixture>
+public sealed class AcceptBatchingTests(TestAppFixture app) : IClassFixture<TestAppFixture>
 {
     [Fact]
     public async Task Every_concurrently_accepted_request_is_committed_and_finished()

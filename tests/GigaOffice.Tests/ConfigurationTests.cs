@@ -1,5 +1,4 @@
 using GigaOffice.Configuration;
-using GigaOffice.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
@@ -36,7 +35,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void Env_example_names_only_known_variables_and_parses_cleanly()
     {
-        var example = Path.Combine(RepositoryRoot(), ".env.example");
+        var example = Path.Combine(Repository.Root(), ".env.example");
         foreach (var line in File.ReadAllLines(example).Select(l => l.Trim().TrimStart('#').Trim()))
         {
             var match = System.Text.RegularExpressions.Regex.Match(line, "^([A-Z][A-Z0-9_]+)=");
@@ -46,13 +45,6 @@ public sealed class ConfigurationTests
         // Inline comments are not part of the value.
         Assert.Equal("dryrun", configuration["GigaChat:RunMode"]);
         Assert.Equal("8000", configuration["Server:Port"]);
-    }
-
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "GigaOffice.slnx"))) return dir.FullName;
-        throw new DirectoryNotFoundException("GigaOffice.slnx not found above " + AppContext.BaseDirectory);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace GigaOffice.Tests;
 /// <summary>Every kind of bad input gets a 4xx problem+json that names the field; nothing answers 500.</summary>
 public sealed class ValidationTests : IClassFixture<ValidationTests.App>
 {
-    public sealed class App() : GigaOfficeAppFixture(new Dictionary<string, string?>
+    public sealed class App() : TestAppFixture(new Dictionary<string, string?>
     {
         ["Limits:MaxRows"] = "50", ["Limits:MaxColumns"] = "10", ["Limits:MaxCellLength"] = "100",
         ["Limits:MaxQueryLength"] = "200", ["Limits:MaxBodyBytes"] = "65536",
@@ -139,23 +139,4 @@ public sealed class ValidationTests : IClassFixture<ValidationTests.App>
         var accepted = await _client.PostJsonAsync("/api/ai/process", new { query_text = "сумма", category = "Проанализировать" }, 202);
         Assert.Equal("spreadsheet-analysis", accepted.GetProperty("category").GetString());
     }
-}
-
-/// <summary>One app shared by a test class.</summary>
-public class GigaOfficeAppFixture : IAsyncLifetime
-{
-    public GigaOfficeAppFixture() : this(null) { }
-
-    protected GigaOfficeAppFixture(Dictionary<string, string?>? settings) => App = new TestApp(settings);
-
-    public TestApp App { get; }
-    public HttpClient Client { get; private set; } = null!;
-
-    public Task InitializeAsync()
-    {
-        Client = App.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await App.DisposeAsync();
 }

@@ -5,7 +5,7 @@ namespace GigaOffice.Tests.Answers;
 
 public sealed class AnswerFunctionsTests
 {
-    private static readonly string[] Catalog = JsonDocument.Parse(File.ReadAllText(Path.Combine(FindRepository(), "resources", "prompts", "prompt_categories.json")))
+    private static readonly string[] Catalog = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root(), "resources", "prompts", "prompt_categories.json")))
         .RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
 
     [Fact]
@@ -41,12 +41,5 @@ public sealed class AnswerFunctionsTests
             new AnswerContext("spreadsheet-assistance", "text"));
         Assert.False(parsed.Success);
         Assert.Equal(ParseFailure.UnknownFunction, parsed.FailureKind);
-    }
-
-    private static string FindRepository()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GigaOffice.slnx"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new DirectoryNotFoundException("GigaOffice.slnx not found above " + AppContext.BaseDirectory);
     }
 }

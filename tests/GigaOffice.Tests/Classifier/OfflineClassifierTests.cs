@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using GigaOffice.Prompts;
-using GigaOffice.Tests.Answers;
 using Xunit.Abstractions;
 
 namespace GigaOffice.Tests.Classifier;

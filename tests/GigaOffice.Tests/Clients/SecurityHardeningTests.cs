@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using GigaOffice.Tests.Infrastructure;
 using GigaOffice.Testing;
 
 namespace GigaOffice.Tests.Clients;

@@ -1,5 +1,4 @@
 using GigaOffice.Data;
-using GigaOffice.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using GigaOffice.Testing;
-using GigaOffice.Tests.Production;
 
 namespace GigaOffice.Tests.Events;
 

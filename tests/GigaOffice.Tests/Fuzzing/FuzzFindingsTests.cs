@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace GigaOffice.Tests.Fuzzing;
 
 /// <summary>The bugs the API fuzz test found, pinned as plain examples.</summary>
-public sealed class FuzzFindingsTests(GigaOfficeAppFixture app) : IClassFixture<GigaOfficeAppFixture>
+public sealed class FuzzFindingsTests(TestAppFixture app) : IClassFixture<TestAppFixture>
 {
     private readonly HttpClient _client = app.Client;
 

@@ -13,7 +13,7 @@ namespace GigaOffice.Tests.Operations;
 /// </summary>
 public sealed partial class DeploymentFilesTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Repository.Root();
     private static string Deploy(string path) => Path.Combine(Root, "deploy", path);
 
     private static bool Known(string variable) =>
@@ -196,13 +196,6 @@ public sealed partial class DeploymentFilesTests
     private static List<string> DockerfileInstructions(string text) =>
         Regex.Replace(text, @"\\\r?\n\s*", " ").Split('\n').Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "GigaOffice.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("Repository root (GigaOffice.slnx) not found.");
-    }
 
     [GeneratedRegex(@"^\s*(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$")]
     private static partial Regex EnvAssignment();

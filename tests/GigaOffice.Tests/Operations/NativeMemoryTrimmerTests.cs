@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using GigaOffice.Infrastructure;
 using GigaOffice.Testing;
-using GigaOffice.Tests.Infrastructure;
 
 namespace GigaOffice.Tests.Operations;
 

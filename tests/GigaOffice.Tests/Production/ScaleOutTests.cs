@@ -4,13 +4,6 @@ using GigaOffice.Testing;
 
 namespace GigaOffice.Tests.Production;
 
-/// <summary>Tests that start several real service processes; they run one class at a time.</summary>
-[CollectionDefinition(Name)]
-public sealed class ServiceProcessesCollection
-{
-    public const string Name = "service processes";
-}
-
 /// <summary>
 /// The production shape as real processes: API-only and worker-only instances of the built service
 /// over one PostgreSQL database and one Kafka-protocol broker, configured by environment only.

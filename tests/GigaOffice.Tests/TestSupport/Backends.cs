@@ -1,7 +1,7 @@
 using GigaOffice.Testing;
 using Npgsql;
 
-namespace GigaOffice.Tests.Infrastructure;
+namespace GigaOffice.Tests.TestSupport;
 
 /// <summary>
 /// Where one test's service keeps its data and queue, as the settings an admin's environment would

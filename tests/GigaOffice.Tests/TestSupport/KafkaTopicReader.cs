@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 
-namespace GigaOffice.Tests.Infrastructure;
+namespace GigaOffice.Tests.TestSupport;
 
 /// <summary>What another system sees on a topic: reads it from the beginning with a group of its own.</summary>
 public static class KafkaTopicReader

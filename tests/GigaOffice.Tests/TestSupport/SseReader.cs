@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GigaOffice.Tests.Events;
+namespace GigaOffice.Tests.TestSupport;
 
 internal sealed record SseEvent(string? Id, string Event, string Data);
 

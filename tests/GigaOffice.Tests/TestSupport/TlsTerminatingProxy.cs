@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
-namespace GigaOffice.Tests.Infrastructure;
+namespace GigaOffice.Tests.TestSupport;
 
 /// <summary>
 /// A TLS front for a plaintext server (the Kafka mock cluster speaks no TLS): clients make a real

@@ -1,4 +1,4 @@
-namespace GigaOffice.Tests.Infrastructure;
+namespace GigaOffice.Tests.TestSupport;
 
 public static class Eventually
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using GigaOffice.GigaChat;
 using GigaOffice.Prompts;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.TestSupport;
 
 /// <summary>The shipped prompts (resources/prompts) as the service loads them, without a database.</summary>
 public static class TestPrompts

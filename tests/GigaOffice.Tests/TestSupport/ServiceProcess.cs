@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using GigaOffice.Configuration;
 using GigaOffice.Testing;
 
-namespace GigaOffice.Tests.Infrastructure;
+namespace GigaOffice.Tests.TestSupport;
 
 /// <summary>
 /// The built service (<c>src/GigaOffice/bin/&lt;configuration&gt;/net10.0/GigaOffice.dll</c>) as a real
@@ -44,7 +44,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// the SDK's process; <see cref="FindServicePid"/> finds the service's.
     /// </summary>
     public static ServiceProcess StartWithDotnetRun(string name, IReadOnlyDictionary<string, string?> settings) =>
-        StartDotnet(name, settings, ["run", "--project", Path.Combine(ConfigurationTests.RepositoryRoot(), "src", "GigaOffice"), "--no-build", "-c", Configuration]);
+        StartDotnet(name, settings, ["run", "--project", Path.Combine(Repository.Root(), "src", "GigaOffice"), "--no-build", "-c", Configuration]);
 
     private static ServiceProcess StartDotnet(string name, IReadOnlyDictionary<string, string?> settings, string[] dotnetArgs)
     {
@@ -186,7 +186,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private static string FindServiceDll()
     {
-        var dll = Path.Combine(ConfigurationTests.RepositoryRoot(), "src", "GigaOffice", "bin", Configuration, "net10.0", "GigaOffice.dll");
+        var dll = Path.Combine(Repository.Root(), "src", "GigaOffice", "bin", Configuration, "net10.0", "GigaOffice.dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"The built service is not at {dll}; build the solution first.");
     }
 
