@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Clients;
 
 /// <summary>Desktop editors run plugins from local files: their requests carry Origin: null (issue 34).</summary>
 public sealed class NullOriginCorsTests

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using GigaOffice.Infrastructure;
 using GigaOffice.Testing;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Infrastructure;
 
 /// <summary>Free native memory goes back to the system (change 36).</summary>
 public sealed class NativeMemoryTrimmerTests

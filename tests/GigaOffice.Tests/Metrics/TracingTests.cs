@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Trace;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Metrics;
 
 public sealed class TracingTests
 {

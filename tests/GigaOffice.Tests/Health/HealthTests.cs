@@ -4,7 +4,7 @@ using GigaOffice.GigaChat;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Health;
 
 public sealed class HealthTests
 {

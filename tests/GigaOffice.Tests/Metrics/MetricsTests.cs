@@ -6,7 +6,7 @@ using GigaOffice.GigaChat;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Metrics;
 
 /// <summary>Meters are process-wide listeners: these tests run alone so the series are this host's.</summary>
 [CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]

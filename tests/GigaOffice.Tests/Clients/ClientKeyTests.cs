@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Clients;
 
 public sealed class ClientKeyTests
 {

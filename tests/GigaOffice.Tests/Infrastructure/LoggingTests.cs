@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Infrastructure;
 
 public sealed class LoggingTests
 {

@@ -4,7 +4,7 @@ using GigaOffice.Configuration;
 using GigaOffice.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Configuration;
 
 /// <summary>
 /// Docker cannot run on the build machines, so the deployment files are checked by reading them:

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Clients;
 
 /// <summary>What the plugin's browser tests found: the structured API's limits and a 413 the browser can read.</summary>
 public sealed class PluginFindingsTests

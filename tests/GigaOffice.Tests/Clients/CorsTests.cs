@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Clients;
 
 public sealed class CorsTests
 {

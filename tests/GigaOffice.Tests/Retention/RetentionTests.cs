@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace GigaOffice.Tests.Operations;
+namespace GigaOffice.Tests.Retention;
 
 public sealed class RetentionTests
 {
