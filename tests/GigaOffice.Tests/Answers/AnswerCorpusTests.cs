@@ -13,7 +13,7 @@ namespace GigaOffice.Tests.Answers;
 /// </summary>
 public sealed class AnswerCorpusTests
 {
-    private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "AnswerCorpus");
+    private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Answers", "AnswerCorpus");
 
     public static TheoryData<string> Cases()
     {

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using GigaOffice.Prompts;
 
-namespace GigaOffice.Tests.Classifier;
+namespace GigaOffice.Tests.Prompts;
 
 /// <summary>The held-out labelled requests and a table of the right shape for each.</summary>
 public static class LabelledRequests
 {
-    public static readonly string TestSetPath = Path.Combine(AppContext.BaseDirectory, "Classifier", "labelled-requests.tsv");
+    public static readonly string TestSetPath = Path.Combine(AppContext.BaseDirectory, "Prompts", "labelled-requests.tsv");
     public static readonly string TrainingSetPath = Path.Combine(PromptResources.DefaultDirectory, OfflineClassifier.ExamplesFile);
 
     public static readonly IReadOnlyList<LabelledRequest> HeldOut = OfflineClassifier.ReadExamples(TestSetPath);

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.Infrastructure;
 
 public sealed class OpenApiAnswersTests : IDisposable
 {

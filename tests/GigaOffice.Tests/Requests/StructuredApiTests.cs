@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.Requests;
 
 public sealed class StructuredApiTests : IDisposable
 {

@@ -3,10 +3,10 @@ using System.Text;
 using GigaOffice.Prompts;
 using Xunit.Abstractions;
 
-namespace GigaOffice.Tests.Classifier;
+namespace GigaOffice.Tests.Prompts;
 
 /// <summary>
-/// The offline classifier measured on held-out labelled requests (tests/GigaOffice.Tests/Classifier/labelled-requests.tsv),
+/// The offline classifier measured on held-out labelled requests (tests/GigaOffice.Tests/Prompts/labelled-requests.tsv),
 /// which are never used for training. The report it prints is the source of the figures in docs/answers.md.
 /// </summary>
 public sealed class OfflineClassifierTests(ITestOutputHelper output)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using GigaOffice.GigaChat;
 using GigaOffice.Prompts;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.Prompts;
 
 public sealed class ClassificationTests
 {

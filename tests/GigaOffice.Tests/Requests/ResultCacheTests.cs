@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.Requests;
 
 /// <summary>In dry-run mode a model call shows as non-zero tokens; a cache hit has none and names its source.</summary>
 public sealed class ResultCacheTests : IDisposable

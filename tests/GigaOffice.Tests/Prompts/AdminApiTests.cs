@@ -7,7 +7,7 @@ using GigaOffice.Prompts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.Prompts;
 
 public sealed class AdminApiTests : IDisposable
 {

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using FakeGigaChat;
 using Xunit.Abstractions;
 
-namespace GigaOffice.Tests.Classifier;
+namespace GigaOffice.Tests.Prompts;
 
 /// <summary>
 /// GigaChat calls per request without a category, measured end to end in cloud mode against the fake

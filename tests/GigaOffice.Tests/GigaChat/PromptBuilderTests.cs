@@ -6,7 +6,7 @@ using GigaOffice.GigaChat;
 using GigaOffice.Prompts;
 using GigaOffice.Requests;
 
-namespace GigaOffice.Tests.Answers;
+namespace GigaOffice.Tests.GigaChat;
 
 /// <summary>What the model is sent for each category, and for a table larger than the token budget.</summary>
 public sealed class PromptBuilderTests
