@@ -1,7 +1,7 @@
 using FakeGigaChat;
 using GigaOffice.Testing;
 
-namespace GigaOffice.Tests.Production;
+namespace GigaOffice.Tests.Queue;
 
 /// <summary>
 /// KAFKA_SECURITY_PROTOCOL=ssl against a broker behind real TLS with mutual authentication: the

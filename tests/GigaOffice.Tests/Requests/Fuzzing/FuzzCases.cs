@@ -1,7 +1,7 @@
 using System.Text;
 using CsCheck;
 
-namespace GigaOffice.Tests.Fuzzing;
+namespace GigaOffice.Tests.Requests.Fuzzing;
 
 /// <summary>One HTTP request thrown at the service.</summary>
 public sealed record FuzzCase(string Method, string Target, string? ContentType, byte[]? Body, (string Name, string Value)[] Headers, string Story)

@@ -4,7 +4,7 @@ using System.Net;
 using System.Text.Json;
 using GigaOffice.Testing;
 
-namespace GigaOffice.Tests.Production;
+namespace GigaOffice.Tests.Data;
 
 /// <summary>
 /// The broker or the database goes away while the service runs: every request the API accepted

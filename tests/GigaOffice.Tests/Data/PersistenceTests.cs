@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Data;
 
 /// <summary>What is stored survives a restart on the same database, for every backend (subclasses below).</summary>
 public abstract class PersistenceTests<TBackend>(TBackend backends) : IClassFixture<TBackend>

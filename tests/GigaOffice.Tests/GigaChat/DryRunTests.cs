@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.GigaChat;
 
 /// <summary>The dry-run model answers every category in that category's shape.</summary>
 public abstract class DryRunTests<TBackend>(BackendApp<TBackend> fixture) : IClassFixture<BackendApp<TBackend>>

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Requests;
 
 /// <summary>Every kind of bad input gets a 4xx problem+json that names the field; nothing answers 500.</summary>
 public sealed class ValidationTests : IClassFixture<ValidationTests.App>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using GigaOffice.Testing;
 
-namespace GigaOffice.Tests.Production;
+namespace GigaOffice.Tests.Queue;
 
 /// <summary>
 /// The production shape as real processes: API-only and worker-only instances of the built service

@@ -4,7 +4,7 @@ using System.Text.Json;
 using CsCheck;
 using Xunit.Abstractions;
 
-namespace GigaOffice.Tests.Fuzzing;
+namespace GigaOffice.Tests.Requests.Fuzzing;
 
 /// <summary>Runs alone: it measures the process's memory and loads both cores.</summary>
 [CollectionDefinition(nameof(ApiFuzzTests), DisableParallelization = true)]

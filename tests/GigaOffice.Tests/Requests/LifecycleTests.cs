@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Requests;
 
 /// <summary>The request lifecycle, run against every backend (see the subclasses below).</summary>
 public abstract class LifecycleTests<TBackend>(BackendApp<TBackend> fixture) : IClassFixture<BackendApp<TBackend>>

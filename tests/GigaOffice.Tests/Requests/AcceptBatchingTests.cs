@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Requests;
 
 /// <summary>Group commit: concurrent accepts share transactions, yet each 202 means its own row is committed.</summary>
 public sealed class AcceptBatchingTests(TestAppFixture app) : IClassFixture<TestAppFixture>

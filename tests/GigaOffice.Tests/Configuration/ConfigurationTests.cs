@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Configuration;
 
 public sealed class ConfigurationTests
 {

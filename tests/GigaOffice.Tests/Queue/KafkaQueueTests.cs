@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 
-namespace GigaOffice.Tests.Production;
+namespace GigaOffice.Tests.Queue;
 
 public sealed class KafkaQueueTests(PostgresKafkaBackend backends) : IClassFixture<PostgresKafkaBackend>
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 
-namespace GigaOffice.Tests.Fuzzing;
+namespace GigaOffice.Tests.Requests.Fuzzing;
 
 /// <summary>The bugs the API fuzz test found, pinned as plain examples.</summary>
 public sealed class FuzzFindingsTests(TestAppFixture app) : IClassFixture<TestAppFixture>

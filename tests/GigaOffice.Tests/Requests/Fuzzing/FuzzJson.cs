@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 
-namespace GigaOffice.Tests.Fuzzing;
+namespace GigaOffice.Tests.Requests.Fuzzing;
 
 /// <summary>
 /// A small JSON tree of our own rather than JsonNode: it must also hold what JsonNode refuses to

@@ -4,7 +4,7 @@ using GigaOffice.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Queue;
 
 /// <summary>
 /// Instances with the in-process queue on one database: each keeps its requests while its

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace GigaOffice.Tests;
+namespace GigaOffice.Tests.Data;
 
 /// <summary>How the service's SQLite connections are set up (SqliteConnectionSetup, SqliteCheckpointer).</summary>
 public sealed class SqliteConnectionTests(EmbeddedBackend backends) : IClassFixture<EmbeddedBackend>
