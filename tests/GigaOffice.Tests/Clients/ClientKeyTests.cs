@@ -54,8 +54,7 @@ public sealed class ClientKeyTests
         var client = app.ClientWithKey(key);
         var requestId = await ApiCalls.AcceptedIdAsync(await ApiCalls.ProcessAsync(client));
 
-        var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
+        var admin = app.Admin();
         var revoke = await admin.DeleteAsync($"/api/admin/keys/{id}");
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         Assert.False((await revoke.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("active").GetBoolean());
@@ -158,8 +157,7 @@ public sealed class ClientKeyTests
         var (_, clientKey) = await app.CreateKeyAsync("plugin");
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.ClientWithKey(clientKey).GetAsync("/api/admin/keys")).StatusCode);
 
-        var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
+        var admin = app.Admin();
         var invalid = await admin.PostAsJsonAsync("/api/admin/keys", new { name = "", requests_per_minute = 0 });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         var errors = (await invalid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");

@@ -134,8 +134,7 @@ public sealed class SecurityHardeningTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.SendAsync(request)).StatusCode);
         }
         // Blocked before the key is compared: even the right key gets 429 from this address now.
-        var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
+        var admin = app.Admin();
         var refused = await admin.GetAsync("/api/admin/keys");
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);

@@ -43,8 +43,7 @@ public sealed class LoggingTests
         var generated = refused.Headers.GetValues(LoggingSetup.CorrelationHeader).Single();
         Assert.Equal(generated, (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("correlation_id").GetString());
         await app.ClientWithKey(wrongKey).GetAsync($"/api/ai/result/{id}");
-        var admin = app.CreateClient();
-        admin.DefaultRequestHeaders.Add(AdminKeyFilter.HeaderName, TestApp.AdminKey);
+        var admin = app.Admin();
         var createdByAdmin = await (await admin.PostAsJsonAsync("/api/admin/keys", new { name = "from-admin" })).Content.ReadFromJsonAsync<JsonElement>();
         await admin.DeleteAsync($"/api/admin/keys/{createdByAdmin.GetProperty("id").GetGuid()}");
         var wrongAdmin = app.CreateClient();

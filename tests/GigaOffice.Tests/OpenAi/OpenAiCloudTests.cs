@@ -29,7 +29,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     {
         Fake.Responder = _ => FakeReply.Text("Итог: 42. END лишнее", promptTokens: 30, completionTokens: 7);
         await using var app = App();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "cloud");
+        var key = (await app.CreateKeyAsync("cloud")).Key;
         var chat = OpenAiTestClient.Chat(app, key, "GigaChat-Pro");
         var options = new ChatCompletionOptions { Temperature = 0.3f, TopP = 0.9f, MaxOutputTokenCount = 100, StopSequences = { "END" } };
 
@@ -53,7 +53,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     {
         Fake.Responder = _ => FakeReply.Text("Первая часть ответа, вторая часть ответа, третья часть.", promptTokens: 11, completionTokens: 13);
         await using var app = App();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "stream");
+        var key = (await app.CreateKeyAsync("stream")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
 
         var (text, last, updates) = await OpenAiTestClient.StreamAsync(chat, [new UserChatMessage("Расскажи")]);
@@ -82,7 +82,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     public async Task Tools_become_gigachat_functions_and_models_come_from_gigachat_cached()
     {
         await using var app = App();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "tools");
+        var key = (await app.CreateKeyAsync("tools")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
         var tool = ChatTool.CreateFunctionTool("get_rate", "Курс валюты", BinaryData.FromString("""{"type":"object","properties":{"code":{"type":"string"}}}"""));
         await chat.CompleteChatAsync([new UserChatMessage("Курс?")], new ChatCompletionOptions { Tools = { tool } });
@@ -102,7 +102,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     public async Task Upstream_failures_are_502_and_503_and_a_rejected_request_is_400()
     {
         await using var app = App();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "failures");
+        var key = (await app.CreateKeyAsync("failures")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
 
         Fake.FailNext(1, 503, retryAfterSeconds: 7);
@@ -132,7 +132,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     public async Task The_deployment_quota_is_waited_for_up_to_the_bound_then_429()
     {
         await using var app = App(("GigaChat:MaxRequestsPerMinute", "1"), ("OpenAi:QuotaWaitSeconds", "0"));
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "quota");
+        var key = (await app.CreateKeyAsync("quota")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
         await chat.CompleteChatAsync([new UserChatMessage("a")]);
         var refused = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("b")]));
@@ -149,7 +149,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
         // A 2-second window: the second call waits about that long instead of being refused.
         await using var app = App(("GigaChat:MaxRequestsPerMinute", "1"), ("GigaChat:QuotaWindowSeconds", "2"), ("GigaChat:QuotaSafetyMarginMs", "0"),
             ("OpenAi:QuotaWaitSeconds", "30"));
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "quota-wait");
+        var key = (await app.CreateKeyAsync("quota-wait")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
         await chat.CompleteChatAsync([new UserChatMessage("a")]);
         await chat.CompleteChatAsync([new UserChatMessage("b")]);
@@ -161,7 +161,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     {
         Fake.Responder = _ => FakeReply.Text("секретный ответ");
         await using var app = App(("OpenAi:LogContent", "true"));
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "content");
+        var key = (await app.CreateKeyAsync("content")).Key;
         await OpenAiTestClient.Chat(app, key).CompleteChatAsync([new UserChatMessage("секретный вопрос")]);
         await using var scope = app.Services.CreateAsyncScope();
         var call = await scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>().OpenAiCalls.SingleAsync();
@@ -176,7 +176,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
     {
         Fake.Responder = _ => FakeReply.Text("обрыв", finishReason: "error");
         await using var app = App();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "error-finish");
+        var key = (await app.CreateKeyAsync("error-finish")).Key;
         var failed = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiTestClient.Chat(app, key).CompleteChatAsync([new UserChatMessage("a")]));
         Assert.Equal(502, failed.Status);
     }

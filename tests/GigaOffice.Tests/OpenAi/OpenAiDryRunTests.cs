@@ -17,7 +17,7 @@ public sealed class OpenAiDryRunTests
     public async Task The_official_sdk_completes_streams_and_lists_models_in_dry_run()
     {
         await using var app = new TestApp().WithServiceDefaults().WithAuth();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "sdk");
+        var key = (await app.CreateKeyAsync("sdk")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
 
         ChatCompletion completion = await chat.CompleteChatAsync([new SystemChatMessage("Отвечай кратко."), new UserChatMessage("Сколько будет 2+2?")]);
@@ -59,7 +59,7 @@ public sealed class OpenAiDryRunTests
     public async Task A_wrong_key_gets_401_in_openai_shape()
     {
         await using var app = new TestApp().WithServiceDefaults().WithAuth();
-        await OpenAiTestClient.CreateKeyAsync(app, "real");
+        await app.CreateKeyAsync("real");
         var error = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiTestClient.Chat(app, "gok_wrong").CompleteChatAsync([new UserChatMessage("hi")]));
         Assert.Equal(401, error.Status);
 
@@ -76,7 +76,7 @@ public sealed class OpenAiDryRunTests
     public async Task Per_minute_limit_and_daily_budget_answer_429_with_retry_after()
     {
         await using var app = new TestApp().WithServiceDefaults().WithAuth();
-        var slow = await OpenAiTestClient.CreateKeyAsync(app, "one-per-minute", requestsPerMinute: 1);
+        var slow = (await app.CreateKeyAsync("one-per-minute", requestsPerMinute: 1)).Key;
         var chat = OpenAiTestClient.Chat(app, slow);
         await chat.CompleteChatAsync([new UserChatMessage("первый")]);
         var limited = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("второй")]));
@@ -86,7 +86,7 @@ public sealed class OpenAiDryRunTests
         Assert.Equal("rate_limit_exceeded", JsonDocument.Parse(response.Content.ToString()).RootElement.GetProperty("error").GetProperty("code").GetString());
 
         // A budget of 10 tokens: the first call spends more, the next is refused until midnight UTC.
-        var thrifty = await OpenAiTestClient.CreateKeyAsync(app, "budget", dailyTokenBudget: 10);
+        var thrifty = (await app.CreateKeyAsync("budget", dailyTokenBudget: 10)).Key;
         var budgeted = OpenAiTestClient.Chat(app, thrifty);
         await budgeted.CompleteChatAsync([new UserChatMessage("Сколько токенов потратит этот вопрос?")]);
         var spent = await Assert.ThrowsAsync<ClientResultException>(() => budgeted.CompleteChatAsync([new UserChatMessage("ещё")]));
@@ -99,7 +99,7 @@ public sealed class OpenAiDryRunTests
     public async Task Requests_without_a_gigachat_counterpart_get_a_clear_400()
     {
         await using var app = new TestApp().WithServiceDefaults().WithAuth();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "shapes");
+        var key = (await app.CreateKeyAsync("shapes")).Key;
         var http = app.ClientWithKey(key, bearer: true);
 
         async Task<JsonElement> BadAsync(object body)
@@ -125,7 +125,7 @@ public sealed class OpenAiDryRunTests
     public async Task A_named_tool_choice_comes_back_as_a_tool_call()
     {
         await using var app = new TestApp().WithServiceDefaults().WithAuth();
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "tools");
+        var key = (await app.CreateKeyAsync("tools")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
         var tool = ChatTool.CreateFunctionTool("get_rate", "Курс валюты", BinaryData.FromString("""{"type":"object","properties":{"code":{"type":"string"}}}"""));
         var options = new ChatCompletionOptions { Tools = { tool }, ToolChoice = ChatToolChoice.CreateFunctionChoice("get_rate") };

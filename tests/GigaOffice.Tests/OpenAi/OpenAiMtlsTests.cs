@@ -13,7 +13,7 @@ public sealed class OpenAiMtlsTests() : FakeGigaChatTest(new FakeGigaChatOptions
         var settings = GigaChatSettings.Mtls(Fake);
         settings["Auth:Mode"] = "required";
         await using var app = new TestApp(settings);
-        var key = await OpenAiTestClient.CreateKeyAsync(app, "mtls");
+        var key = (await app.CreateKeyAsync("mtls")).Key;
         var chat = OpenAiTestClient.Chat(app, key);
         Assert.Equal("Ответ по mTLS", (await chat.CompleteChatAsync([new UserChatMessage("a")])).Value.Content[0].Text);
         var (text, last, _) = await OpenAiTestClient.StreamAsync(chat, [new UserChatMessage("b")]);

@@ -1,9 +1,5 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using GigaOffice.Clients;
-using GigaOffice.Data;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Models;
@@ -21,20 +17,11 @@ internal static class OpenAiTestClient
         RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
     };
 
-    public static ChatClient Chat<T>(WebApplicationFactory<T> app, string key, string model = "GigaChat") where T : class =>
+    public static ChatClient Chat(TestApp app, string key, string model = "GigaChat") =>
         new(model, new ApiKeyCredential(key), Options(app.CreateClient()));
 
-    public static OpenAIModelClient Models<T>(WebApplicationFactory<T> app, string key) where T : class =>
+    public static OpenAIModelClient Models(TestApp app, string key) =>
         new(new ApiKeyCredential(key), Options(app.CreateClient()));
-
-    public static async Task<string> CreateKeyAsync<T>(WebApplicationFactory<T> app, string name, int requestsPerMinute = 1000, long dailyTokenBudget = 0) where T : class
-    {
-        _ = app.Server;
-        await app.Services.GetRequiredService<DatabaseReadiness>().WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
-        await using var scope = app.Services.CreateAsyncScope();
-        var created = await scope.ServiceProvider.GetRequiredService<ClientKeyStore>().CreateAsync(name, requestsPerMinute, dailyTokenBudget, CancellationToken.None);
-        return created.Key;
-    }
 
     public static async Task<(string Text, StreamingChatCompletionUpdate Last, int Updates)> StreamAsync(ChatClient chat, IEnumerable<ChatMessage> messages, ChatCompletionOptions? options = null)
     {

@@ -59,8 +59,7 @@ public sealed class AdminApiTests : IDisposable
     public async Task Without_a_configured_key_the_admin_api_is_off()
     {
         using var app = new TestApp(new() { ["Admin:ApiKey"] = "" }).WithServiceDefaults().WithAdminKey();
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Add("X-Admin-Key", TestApp.AdminKey);
+        var client = app.Admin();
         var response = await client.GetAsync("/api/admin/categories");
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("GIGAOFFICE_ADMIN_KEY", await response.Content.ReadAsStringAsync());
