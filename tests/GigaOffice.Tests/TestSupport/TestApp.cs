@@ -20,6 +20,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Dictionary<string, string?> _explicit;
     private readonly List<Action<IServiceCollection>> _services = [];
+    private bool _built;
     private bool _removed;
 
     public TestApp(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
@@ -58,6 +59,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
     /// </summary>
     public TestApp WithServiceDefaults()
     {
+        EnsureNotBuilt();
         foreach (var key in new[] { "Logging:File", "Logging:Level", "Worker:RecoveryIntervalSeconds", "ResultCache:TtlSeconds" })
             _settings.Remove(key);
         return Set("Logging:Directory", LogDirectory);
@@ -66,6 +68,7 @@ public sealed class TestApp : WebApplicationFactory<Program>
     /// <summary>Replaces services after the app's own registrations (a clock, a failing dependency...).</summary>
     public TestApp WithServices(Action<IServiceCollection> services)
     {
+        EnsureNotBuilt();
         _services.Add(services);
         return this;
     }
@@ -76,12 +79,19 @@ public sealed class TestApp : WebApplicationFactory<Program>
 
     private TestApp Set(string key, string? value)
     {
+        EnsureNotBuilt();
         _settings[key] = value;
         return this;
     }
 
+    private void EnsureNotBuilt()
+    {
+        if (_built) throw new InvalidOperationException("The app has started: change its settings before the first client or service is asked for.");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        _built = true;
         foreach (var (key, value) in _settings.Where(s => !_explicit.ContainsKey(s.Key)).Concat(_explicit))
             builder.UseSetting(key, value);
         foreach (var services in _services) builder.ConfigureTestServices(services);
