@@ -156,6 +156,8 @@ public sealed class AuthOptions
     public const string Section = "Auth";
     /// <summary>auto: keys are required unless the service listens on loopback addresses only.</summary>
     public string Mode { get; set; } = "auto";
+    /// <summary>How long a key found by its secret is reused before it is read again (<c>CLIENT_KEY_CACHE_SECONDS</c>; 0: read every time).</summary>
+    public int KeyCacheSeconds { get; set; } = 5;
 }
 
 /// <summary>Browser origins allowed to call the API (<c>CORS_ALLOWED_ORIGINS</c>, comma-separated).</summary>

@@ -81,6 +81,7 @@ public static class SeedVariables
         ["WORKER_INSTANCE_TIMEOUT_SECONDS"] = "Worker:InstanceTimeoutSeconds",
 
         ["AUTH_MODE"] = "Auth:Mode",
+        ["CLIENT_KEY_CACHE_SECONDS"] = "Auth:KeyCacheSeconds",
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
         ["CORS_ALLOW_NULL_ORIGIN"] = "Cors:AllowNullOrigin",
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",

@@ -10,6 +10,8 @@ using GigaOffice.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
+using GigaOffice.Data.Postgres;
+
 namespace GigaOffice.Events;
 
 /// <summary>
@@ -25,7 +27,7 @@ public static class RequestEventEndpoints
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RequestEventHub>();
-        if (database.UsePostgres) services.AddHostedService<PostgresStatusListener>();
+        if (database.UsePostgres) services.AddSingleton<IPostgresNotificationHandler, PostgresStatusListener>();
         else services.AddHostedService<SqliteStatusWatcher>();
         return services;
     }

@@ -3,6 +3,7 @@ using System.ClientModel.Primitives;
 using GigaOffice.Clients;
 using GigaOffice.Data;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
@@ -35,6 +36,14 @@ internal static class OpenAiTestClient
         var created = await scope.ServiceProvider.GetRequiredService<ClientKeyStore>().CreateAsync(name, requestsPerMinute, dailyTokenBudget, CancellationToken.None);
         return created.Key;
     }
+
+    /// <summary>Waits until the service has stored this many call records (it writes them just after each answer).</summary>
+    public static async Task WaitRecordedAsync<T>(WebApplicationFactory<T> app, int count) where T : class =>
+        await Infrastructure.Eventually.WaitAsync(async () =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().OpenAiCalls.CountAsync();
+        }, stored => stored >= count, TimeSpan.FromSeconds(30), stored => $"{stored} of {count} call records stored");
 
     public static async Task<(string Text, StreamingChatCompletionUpdate Last, int Updates)> StreamAsync(ChatClient chat, IEnumerable<ChatMessage> messages, ChatCompletionOptions? options = null)
     {
