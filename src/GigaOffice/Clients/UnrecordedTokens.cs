@@ -41,6 +41,9 @@ public sealed class BudgetHold(SemaphoreSlim keyLock, UnrecordedTokens unrecorde
         return estimate;
     }
 
+    /// <summary>For a call whose tokens the budget does not count (classification): the key's other requests need not wait for it.</summary>
+    public static void LetGo(HttpContext http) => http.Features.Get<BudgetHold>()?.Release();
+
     public void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0) keyLock.Release();
