@@ -34,6 +34,11 @@ public sealed class GigaChatOptions
     /// without functions: the answer is then read from the model's text.
     /// </summary>
     public bool UseFunctions { get; set; } = true;
+    /// <summary>
+    /// Text answers are asked for as a stream (cloud/mtls), and the text so far goes out in the
+    /// request's processing events (GET /api/ai/events/{id}) while the model writes it.
+    /// </summary>
+    public bool StreamProgress { get; set; }
     /// <summary>Artificial latency of the dry-run model, to try queueing behaviour locally.</summary>
     public int DryRunDelayMs { get; set; }
 

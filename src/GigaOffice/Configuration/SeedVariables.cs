@@ -31,6 +31,7 @@ public static class SeedVariables
         ["GIGACHAT_MAX_TOKENS_PER_REQUEST"] = "GigaChat:MaxTokensPerRequest",
         ["GIGACHAT_DRYRUN_DELAY_MS"] = "GigaChat:DryRunDelayMs",
         ["GIGACHAT_USE_FUNCTIONS"] = "GigaChat:UseFunctions",
+        ["GIGACHAT_STREAM_PROGRESS"] = "GigaChat:StreamProgress",
 
         ["OPENAI_QUOTA_WAIT_SECONDS"] = "OpenAi:QuotaWaitSeconds",
         ["OPENAI_LOG_CONTENT"] = "OpenAi:LogContent",
