@@ -40,6 +40,9 @@ public sealed record OpenAiUsageSummary(int Calls, Dictionary<string, int> BySta
 public sealed partial class OpenAiCallLog : BackgroundService
 {
     private const int MaxBatch = 500;
+    // Records arriving meanwhile share one write: a transaction per call would queue the next call's
+    // quota grant behind it on SQLite's single writer.
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly IServiceScopeFactory _scopes;
@@ -94,6 +97,8 @@ public sealed partial class OpenAiCallLog : BackgroundService
         // Runs until the writer is completed at stop and every queued record is written.
         while (await _unwritten.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            if (!stoppingToken.IsCancellationRequested)
+                try { await Task.Delay(Gather, stoppingToken); } catch (OperationCanceledException) { }
             while (batch.Count < MaxBatch && _unwritten.Reader.TryRead(out var call)) batch.Add(call);
             await WriteAsync(batch, stoppingToken);
             batch.Clear();
