@@ -31,6 +31,7 @@ build_all() {
   dotnet build "$ROOT/src/GigaOffice" -c Release -nologo -v q >/dev/null
   dotnet build "$ROOT/bench/LoadGen" -c Release -nologo -v q >/dev/null
   dotnet build "$ROOT/tests/FakeGigaChat" -c Release -nologo -v q >/dev/null
+  dotnet build "$ROOT/bench/NullGateway" -c Release -nologo -v q >/dev/null
 }
 
 # on_cpus LIST: the command prefix that runs a process on the CPUs in LIST (taskset -c), or nothing

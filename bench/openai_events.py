@@ -2,9 +2,10 @@
 """Loopback measurements for the OpenAI-compatible API and the request event streams (issue 29).
 Standard library only. Subcommands print one RESULT line of key=value pairs.
 
-  overhead  --fake URL --ca FILE --service URL --key KEY [--n 500]
+  overhead  --fake URL --ca FILE --service URL --key KEY [--n 500] [--service-b URL --key-b KEY]
             sequential chat completions, direct to the fake GigaChat and through /v1; p50/p99 of each,
-            and time to the first streamed chunk both ways
+            and time to the first streamed chunk both ways. With a second service (another build), its
+            calls are interleaved with the first's and reported as b_* (an A/B under the same drift)
   events    --api URL [--n 30]   completed event's arrival minus completed_at (from the event's data)
   streams   --api URL --pid PID [--streams 1000] [--requests 20] [--hold 10]   peak RSS with N open streams
 """
@@ -51,24 +52,39 @@ def overhead(a):
     oauth.request("POST", "/api/v2/oauth", body="scope=GIGACHAT_API_PERS", headers={
         "Authorization": "Basic dGVzdDp0ZXN0", "RqUID": str(uuid.uuid4()), "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
     token = json.loads(oauth.getresponse().read())["access_token"]
-    service, service_path = conn_for(a.service)
     messages = [{"role": "user", "content": "Сколько будет два плюс два? Ответь одним словом."}]
-    direct = lambda stream: call(fake, fake_path + "/chat/completions", {"model": "GigaChat", "messages": messages, "stream": stream},
-                                 {"Authorization": "Bearer " + token}, stream)
-    gateway = lambda stream: call(service, service_path + "/v1/chat/completions", {"model": "GigaChat", "messages": messages, "stream": stream},
-                                  {"Authorization": "Bearer " + a.key}, stream)
+
+    def through(url, key):
+        service, service_path = conn_for(url)
+        return lambda stream: call(service, service_path + "/v1/chat/completions", {"model": "GigaChat", "messages": messages, "stream": stream},
+                                   {"Authorization": "Bearer " + key}, stream)
+    targets = {"": lambda stream: call(fake, fake_path + "/chat/completions", {"model": "GigaChat", "messages": messages, "stream": stream},
+                                       {"Authorization": "Bearer " + token}, stream),
+               "gateway": through(a.service, a.key)}
+    if a.service_b:
+        targets["b"] = through(a.service_b, a.key_b)
     for _ in range(a.warmup):  # JIT, connections, the token
-        direct(False); gateway(False); direct(True); gateway(True)
-    d, g, dfirst, gfirst = [], [], [], []
-    for _ in range(a.n):  # interleaved, so drifts of the machine hit both alike
-        d.append(direct(False)[0]); g.append(gateway(False)[0])
-        dfirst.append(direct(True)[1]); gfirst.append(gateway(True)[1])
+        for target in targets.values():
+            target(False); target(True)
+    total = {name: [] for name in targets}
+    first = {name: [] for name in targets}
+    for _ in range(a.n):  # interleaved, so drifts of the machine hit all alike
+        for name, target in targets.items():
+            total[name].append(target(False)[0])
+        for name, target in targets.items():
+            first[name].append(target(True)[1])
     ms = lambda v: round(v * 1000, 3)
-    print(f"RESULT n={a.n} direct_p50_ms={ms(pct(d, .5))} direct_p99_ms={ms(pct(d, .99))} gateway_p50_ms={ms(pct(g, .5))} gateway_p99_ms={ms(pct(g, .99))}"
-          f" overhead_p50_ms={ms(pct(g, .5) - pct(d, .5))} overhead_p99_ms={ms(pct(g, .99) - pct(d, .99))}"
-          f" first_chunk_direct_p50_ms={ms(pct(dfirst, .5))} first_chunk_gateway_p50_ms={ms(pct(gfirst, .5))}"
-          f" first_chunk_direct_p99_ms={ms(pct(dfirst, .99))} first_chunk_gateway_p99_ms={ms(pct(gfirst, .99))}"
-          f" first_chunk_extra_p50_ms={ms(pct(gfirst, .5) - pct(dfirst, .5))} first_chunk_extra_p99_ms={ms(pct(gfirst, .99) - pct(dfirst, .99))}")
+    d, dfirst = total[""], first[""]
+    out = [f"RESULT n={a.n} direct_p50_ms={ms(pct(d, .5))} direct_p99_ms={ms(pct(d, .99))}"]
+    for name in [n for n in targets if n]:
+        g, gfirst = total[name], first[name]
+        prefix = "" if name == "gateway" else "b_"
+        out.append(f"{prefix}gateway_p50_ms={ms(pct(g, .5))} {prefix}gateway_p99_ms={ms(pct(g, .99))}"
+                   f" {prefix}overhead_p50_ms={ms(pct(g, .5) - pct(d, .5))} {prefix}overhead_p99_ms={ms(pct(g, .99) - pct(d, .99))}"
+                   f" first_chunk_direct_p50_ms={ms(pct(dfirst, .5))} {prefix}first_chunk_gateway_p50_ms={ms(pct(gfirst, .5))}"
+                   f" first_chunk_direct_p99_ms={ms(pct(dfirst, .99))} {prefix}first_chunk_gateway_p99_ms={ms(pct(gfirst, .99))}"
+                   f" {prefix}first_chunk_extra_p50_ms={ms(pct(gfirst, .5) - pct(dfirst, .5))} {prefix}first_chunk_extra_p99_ms={ms(pct(gfirst, .99) - pct(dfirst, .99))}")
+    print(" ".join(out))
 
 
 async def open_stream(host, port, request_id):
@@ -154,6 +170,7 @@ def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     o = sub.add_parser("overhead"); o.add_argument("--fake"); o.add_argument("--ca"); o.add_argument("--service"); o.add_argument("--key")
+    o.add_argument("--service-b"); o.add_argument("--key-b")
     o.add_argument("--n", type=int, default=500); o.add_argument("--warmup", type=int, default=100)
     e = sub.add_parser("events"); e.add_argument("--api"); e.add_argument("--n", type=int, default=30)
     s = sub.add_parser("streams"); s.add_argument("--api"); s.add_argument("--pid", type=int); s.add_argument("--streams", type=int, default=1000)

@@ -6,7 +6,8 @@ import { errorMessage } from './messages.js';
 import { resolveSettings, validateForm, STORAGE_KEY } from './settings.js';
 import { readSelection, readTarget, applyPlan } from './sheet.js';
 import { callCommand, pluginInfo } from './editor.js';
-import { $, show, setError, setStatus, showAnswer, askOverwrite, applyTheme, plural } from './ui.js';
+import { $, show, setError, setStatus, showAnswer, showDraft, askOverwrite, applyTheme, plural } from './ui.js';
+import { draftText } from './draft.js';
 
 const state = { settings: { url: null, key: '', managed: false }, tuning: {}, running: null, lastRequestId: null, rating: 0 };
 
@@ -83,8 +84,12 @@ async function run() {
     const final = await service.waitFinished(accepted.request_id, {
       signal: controller.signal,
       totalTimeoutMs: state.tuning.timeoutSeconds * 1000,
-      onProgress: (s) => { if (s.status === 'queued' || s.status === 'processing') phase = s.status; },
+      onProgress: (s) => {
+        if (s.status === 'queued' || s.status === 'processing') phase = s.status;
+        if (typeof s.text === 'string') showDraft(draftText(s.text));
+      },
     });
+    showDraft('');
     const completedAt = final.completed_at ? Date.parse(final.completed_at) : null;
     if (completedAt) status.dataset.completedAt = String(completedAt);
     const result = await service.result(accepted.request_id, controller.signal);
@@ -103,6 +108,7 @@ async function run() {
     if (!(e instanceof ServiceFailure)) console.error(e);
   } finally {
     clearInterval(ticker);
+    showDraft('');
     state.running = null;
     $('run').disabled = false;
     show('cancel', false);

@@ -19,6 +19,12 @@ export function setStatus(state, { startedAt, text } = {}) {
   el.hidden = false;
 }
 
+/** The model's text while it writes it; empty hides the line. */
+export function showDraft(text) {
+  $('draft').textContent = text ?? '';
+  show('draft', Boolean(text));
+}
+
 export function showAnswer(text, repairs) {
   $('answer-text').textContent = text || 'Готово.';
   const list = $('answer-repairs');

@@ -56,6 +56,8 @@ public sealed record FakeReply
 
     /// <summary>Extra delay for this reply only (on top of the server latency), e.g. to trip a client timeout.</summary>
     public TimeSpan Delay { get; init; }
+    /// <summary>Pause between the pieces of a streamed reply, as a model writing its answer.</summary>
+    public TimeSpan ChunkDelay { get; init; }
 
     /// <summary>
     /// Arguments (a JSON object) the model passes when the request offers functions: the reply is then

@@ -567,6 +567,7 @@ public sealed partial class FakeGigaChatServer : IAsyncDisposable
         for (var i = 0; i < pieces.Count; i++)
         {
             var isLast = i == pieces.Count - 1;
+            if (i > 0 && reply.ChunkDelay > TimeSpan.Zero) await Task.Delay(reply.ChunkDelay, context.RequestAborted);
             await WriteEventAsync(context, isLast
                 ? ChunkWithFinish(pieces[i])
                 : new

@@ -22,7 +22,7 @@ after(async () => {
 });
 afterEach(async () => {
   assert.deepEqual(await p.editor(() => window.editor.errors), []);
-  if (stub.state.mode !== 'events')
+  if (stub.state.mode !== 'events' && stub.state.mode !== 'streamed')
     assert.deepEqual(await p.editor(() => window.editor.values('E1:L3').flat().filter((v) => v !== '')), [], 'nothing written');
   await p.close();
 });
@@ -86,6 +86,14 @@ test('events: when the service streams progress, the panel follows it instead of
   assert.deepEqual(await p.editor(() => window.editor.values('F1:G2')), [['Товар', 'Итого'], ['Товар A', '=SUM(B2:D2)']]);
   assert.equal(stub.state.hits.filter((h) => h.includes('/status/')).length, 0, 'no status polls');
   assert.ok(await p.panel.locator('#status').getAttribute('data-completed-at'));
+});
+
+test('streamed text: the panel shows the model\'s text as it is written, then the answer', async () => {
+  await runWith('streamed');
+  await p.panel.locator('#draft', { hasText: 'Итоги посчи' }).waitFor({ timeout: 10_000 });
+  assert.equal(await p.settled(), 'done', await p.text('#error').catch(() => ''));
+  assert.equal(await p.panel.locator('#draft').isVisible(), false, 'the draft gives way to the answer');
+  assert.match(await p.text('#answer-text'), /Итоги посчитаны/);
 });
 
 test('the in-memory editor fails loudly: undocumented methods, plugin closures, misfit writes', async () => {

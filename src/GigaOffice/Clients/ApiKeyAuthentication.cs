@@ -41,7 +41,8 @@ public static class ClientIdentityExtensions
 
 /// <summary>
 /// Accepts the key as <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-API-Key: &lt;key&gt;</c> and
-/// looks its hash up on every request, so a revoked key stops working at once on every instance.
+/// finds it by its hash (<see cref="ClientKeyCache"/>: a revoked key stops working at once on the
+/// instance that revoked it and, on PostgreSQL, on every other; within CLIENT_KEY_CACHE_SECONDS otherwise).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,

@@ -106,6 +106,9 @@ public static class ClientAccessSetup
 
         services.AddScoped<ClientKeyStore>();
         services.AddSingleton<ClientKeyLocks>();
+        services.AddSingleton<UnrecordedTokens>();
+        services.AddSingleton<ClientKeyCache>();
+        services.AddSingleton<Data.Postgres.IPostgresNotificationHandler, ClientKeyChanges>();
         services.AddSingleton<KeyGuessThrottle>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

@@ -17,7 +17,7 @@ public sealed record ClientKeyInfo(
 public sealed record CreatedClientKey(ClientKeyInfo Info, string Key);
 
 /// <summary>Creates, finds, lists and revokes client keys; shared by the admin API and the <c>keys</c> command.</summary>
-public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, ILogger<ClientKeyStore> logger)
+public sealed class ClientKeyStore(GigaOfficeDbContext db, ClientKeyCache cache, TimeProvider time, ILogger<ClientKeyStore> logger)
 {
     public const string KeyPrefix = "gok_";
     private const int PrefixLength = 12;
@@ -45,11 +45,8 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
     }
 
     /// <summary>The key with this secret, revoked or not; null when no key has it.</summary>
-    public Task<ClientKey?> FindBySecretAsync(string key, CancellationToken ct)
-    {
-        var hash = Hash(key);
-        return db.ClientKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, ct);
-    }
+    public Task<ClientKey?> FindBySecretAsync(string key, CancellationToken ct) =>
+        cache.FindAsync(Hash(key), hash => db.ClientKeys.AsNoTracking().FirstOrDefaultAsync(k => k.KeyHash == hash, ct));
 
     public async Task<IReadOnlyList<ClientKeyInfo>> ListAsync(CancellationToken ct)
     {
@@ -84,18 +81,20 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
         {
             key.RevokedAt = time.GetUtcNow().UtcDateTime;
             await db.SaveChangesAsync(ct);
+            await ChangedAsync(key, ct);
             logger.LogInformation("Client key {KeyPrefix} of {ClientName} ({ClientKeyId}) revoked", key.Prefix, key.Name, key.Id);
         }
         return Info(key, await TokensUsedTodayAsync(key.Id, ct));
     }
 
-    /// <summary>Changes the key's name and limits; the next request with the key is held to them (keys are looked up every time).</summary>
+    /// <summary>Changes the key's name and limits; the next request with the key is held to them.</summary>
     public async Task<ClientKeyInfo> UpdateAsync(ClientKey key, string? name, int? requestsPerMinute, long? dailyTokenBudget, CancellationToken ct)
     {
         if (name is not null) key.Name = name.Trim();
         if (requestsPerMinute is { } rpm) key.RequestsPerMinute = rpm;
         if (dailyTokenBudget is { } budget) key.DailyTokenBudget = budget;
         await db.SaveChangesAsync(ct);
+        await ChangedAsync(key, ct);
         logger.LogInformation("Client key {KeyPrefix} of {ClientName} ({ClientKeyId}) changed: {RequestsPerMinute} requests/min, daily token budget {DailyTokenBudget}",
             key.Prefix, key.Name, key.Id, key.RequestsPerMinute, key.DailyTokenBudget);
         return Info(key, await TokensUsedTodayAsync(key.Id, ct));
@@ -107,6 +106,14 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, TimeProvider time, IL
         var dayStart = DayStart();
         return await db.Requests.Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart).SumAsync(r => (long)r.TotalTokens, ct)
                + await db.OpenAiCalls.Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
+    }
+
+    /// <summary>The next request with the key is held to the change here at once, and on PostgreSQL on every instance.</summary>
+    private async Task ChangedAsync(ClientKey key, CancellationToken ct)
+    {
+        cache.Forget(key.KeyHash);
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT pg_notify({ClientKeyChanges.ChannelName}, {key.Id.ToString()})", ct);
     }
 
     /// <summary>Budgets are per UTC day, the same for every instance and every admin's time zone.</summary>

@@ -55,11 +55,12 @@ public static class ClientLimits
 
 /// <summary>
 /// Refuses new work once the key's requests created today (UTC) used or reserved its daily token
-/// budget (<see cref="TokenReservations"/>). The check and the accept run under the key's lock, so
-/// parallel requests see each other's reservations.
+/// budget (<see cref="TokenReservations"/>, plus <see cref="UnrecordedTokens"/> in this instance). The
+/// check and the accept run under the key's lock, so parallel requests see each other's reservations;
+/// a chat call lets go of the lock once it has reserved its estimate (<see cref="BudgetHold"/>).
 /// </summary>
 public sealed class DailyTokenBudgetFilter(
-    ClientKeyStore keys, GigaOfficeDbContext db, PromptCatalog prompts, ClientKeyLocks locks, IOptions<GigaChatOptions> gigaChat,
+    ClientKeyStore keys, GigaOfficeDbContext db, PromptCatalog prompts, ClientKeyLocks locks, UnrecordedTokens unrecorded, IOptions<GigaChatOptions> gigaChat,
     TimeProvider time, GigaOfficeMetrics metrics)
     : IEndpointFilter
 {
@@ -70,15 +71,21 @@ public sealed class DailyTokenBudgetFilter(
         long committed;
         var gate = locks.For(client.Id);
         await gate.WaitAsync(http.RequestAborted);
+        var hold = new BudgetHold(gate, unrecorded, client.Id);
         try
         {
             var snapshot = await prompts.GetAsync(http.RequestAborted);
-            committed = await TokenReservations.CommittedTodayAsync(db, snapshot, client.Id, keys.DayStart(), gigaChat.Value.MaxTokensPerRequest, http.RequestAborted);
-            if (committed < client.DailyTokenBudget) return await next(context);
+            committed = await TokenReservations.CommittedTodayAsync(db, snapshot, client.Id, keys.DayStart(), gigaChat.Value.MaxTokensPerRequest, http.RequestAborted)
+                        + unrecorded.Of(client.Id);
+            if (committed < client.DailyTokenBudget)
+            {
+                http.Features.Set(hold);
+                return await next(context);
+            }
         }
         finally
         {
-            gate.Release();
+            hold.Release();
         }
 
         metrics.ClientRejected("daily_token_budget");

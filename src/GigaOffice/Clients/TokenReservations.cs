@@ -29,6 +29,9 @@ public static class TokenReservations
         return Math.Min(maxPromptTokens, (fixedCharacters + characters + 1) / 2) + CompletionReserve;
     }
 
+    /// <summary>Tokens reserved for a chat call of the OpenAI-compatible API: its messages' text, estimated as above, and the answer's bound or room.</summary>
+    public static long Estimate(long messageCharacters, int? maxTokens) => (messageCharacters + 1) / 2 + (maxTokens ?? CompletionReserve);
+
     /// <summary>Real tokens of the key's requests created today plus estimates of those not finished yet.</summary>
     public static async Task<long> CommittedTodayAsync(
         GigaOfficeDbContext db, PromptSnapshot prompts, Guid keyId, DateTime dayStart, int maxPromptTokens, CancellationToken ct)

@@ -34,6 +34,11 @@ public sealed class GigaChatOptions
     /// without functions: the answer is then read from the model's text.
     /// </summary>
     public bool UseFunctions { get; set; } = true;
+    /// <summary>
+    /// Text answers are asked for as a stream (cloud/mtls), and the text so far goes out in the
+    /// request's processing events (GET /api/ai/events/{id}) while the model writes it.
+    /// </summary>
+    public bool StreamProgress { get; set; }
     /// <summary>Artificial latency of the dry-run model, to try queueing behaviour locally.</summary>
     public int DryRunDelayMs { get; set; }
 
@@ -156,6 +161,8 @@ public sealed class AuthOptions
     public const string Section = "Auth";
     /// <summary>auto: keys are required unless the service listens on loopback addresses only.</summary>
     public string Mode { get; set; } = "auto";
+    /// <summary>How long a key found by its secret is reused before it is read again (<c>CLIENT_KEY_CACHE_SECONDS</c>; 0: read every time).</summary>
+    public int KeyCacheSeconds { get; set; } = 5;
 }
 
 /// <summary>Browser origins allowed to call the API (<c>CORS_ALLOWED_ORIGINS</c>, comma-separated).</summary>

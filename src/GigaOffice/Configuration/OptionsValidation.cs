@@ -73,9 +73,11 @@ public sealed class OperationsOptionsValidation :
             : ValidateOptionsResult.Fail($"MEMORY_TRIM_INTERVAL_SECONDS={o.TrimIntervalSeconds} must be 0 (never) or between 1 and 3600 seconds.");
 
     public ValidateOptionsResult Validate(string? name, AuthOptions o) =>
-        o.Mode.Trim().ToLowerInvariant() is "auto" or "required" or "off"
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"AUTH_MODE=\"{o.Mode}\" is not one of auto, required, off.");
+        o.Mode.Trim().ToLowerInvariant() is not ("auto" or "required" or "off")
+            ? ValidateOptionsResult.Fail($"AUTH_MODE=\"{o.Mode}\" is not one of auto, required, off.")
+            : o.KeyCacheSeconds is < 0 or > 300
+                ? ValidateOptionsResult.Fail($"CLIENT_KEY_CACHE_SECONDS={o.KeyCacheSeconds} must be between 0 (read the key on every request) and 300 seconds.")
+                : ValidateOptionsResult.Success;
 
     public ValidateOptionsResult Validate(string? name, CorsOptions o)
     {

@@ -31,6 +31,7 @@ public static class SeedVariables
         ["GIGACHAT_MAX_TOKENS_PER_REQUEST"] = "GigaChat:MaxTokensPerRequest",
         ["GIGACHAT_DRYRUN_DELAY_MS"] = "GigaChat:DryRunDelayMs",
         ["GIGACHAT_USE_FUNCTIONS"] = "GigaChat:UseFunctions",
+        ["GIGACHAT_STREAM_PROGRESS"] = "GigaChat:StreamProgress",
 
         ["OPENAI_QUOTA_WAIT_SECONDS"] = "OpenAi:QuotaWaitSeconds",
         ["OPENAI_LOG_CONTENT"] = "OpenAi:LogContent",
@@ -81,6 +82,7 @@ public static class SeedVariables
         ["WORKER_INSTANCE_TIMEOUT_SECONDS"] = "Worker:InstanceTimeoutSeconds",
 
         ["AUTH_MODE"] = "Auth:Mode",
+        ["CLIENT_KEY_CACHE_SECONDS"] = "Auth:KeyCacheSeconds",
         ["CORS_ALLOWED_ORIGINS"] = "Cors:AllowedOrigins",
         ["CORS_ALLOW_NULL_ORIGIN"] = "Cors:AllowNullOrigin",
         ["GIGAOFFICE_ADMIN_KEY"] = "Admin:ApiKey",

@@ -24,6 +24,7 @@ public static class DatabaseSetup
                 npgsql => npgsql.EnableRetryOnFailure(maxRetryCount: 4, maxRetryDelay: TimeSpan.FromSeconds(2), errorCodesToAdd: null)));
             services.AddScoped<GigaOfficeDbContext>(sp => sp.GetRequiredService<PostgresGigaOfficeDbContext>());
             services.AddSingleton<IRequestStore, PostgresRequestStore>();
+            services.AddHostedService<Postgres.PostgresNotifications>();
         }
         else
         {

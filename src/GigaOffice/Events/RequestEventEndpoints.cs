@@ -10,6 +10,8 @@ using GigaOffice.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
+using GigaOffice.Data.Postgres;
+
 namespace GigaOffice.Events;
 
 /// <summary>
@@ -25,7 +27,7 @@ public static class RequestEventEndpoints
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RequestEventHub>();
-        if (database.UsePostgres) services.AddHostedService<PostgresStatusListener>();
+        if (database.UsePostgres) services.AddSingleton<IPostgresNotificationHandler, PostgresStatusListener>();
         else services.AddHostedService<SqliteStatusWatcher>();
         return services;
     }
@@ -37,7 +39,8 @@ public static class RequestEventEndpoints
         group.MapGet("/events/{request_id}", StreamAsync).Free()
             .WithSummary("События обработки запроса (text/event-stream)")
             .WithDescription("event: queued | processing | completed | failed, data: JSON статуса; последнее событие — с результатом и result_url, затем поток закрывается. " +
-                             "Комментарий-пульс каждые 15 с; Last-Event-ID при переподключении пропускает уже полученные события.")
+                             "Комментарий-пульс каждые 15 с; Last-Event-ID при переподключении пропускает уже полученные события. " +
+                             "С GIGACHAT_STREAM_PROGRESS=true события processing без id несут поле text — уже написанный моделью текст ответа.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -58,6 +61,7 @@ public static class RequestEventEndpoints
         var recheck = TimeSpan.FromSeconds(o.RecheckSeconds);
         var ends = time.GetUtcNow() + TimeSpan.FromSeconds(o.MaxDurationSeconds);
         var lastSent = LastEventId(http);
+        var textSent = 0; // length of the streamed text this connection has sent, for the current attempt
         var response = http.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -72,7 +76,15 @@ public static class RequestEventEndpoints
                 if (eventId > lastSent)
                 {
                     await WriteAsync(response, await EventAsync(scopes, status, eventId, http, ct), ct);
-                    lastSent = eventId;
+                    (lastSent, textSent) = (eventId, 0);
+                    lastWrite = time.GetUtcNow();
+                }
+                // The model's text so far, while this instance streams it (GIGACHAT_STREAM_PROGRESS). No id:
+                // a client that reconnects is sent the whole text again, not a status it has seen.
+                if (status.Status == RequestStatus.Processing && hub.StreamedText(id) is { } text && text.Length > textSent)
+                {
+                    await WriteAsync(response, TextEvent(status, text), ct);
+                    textSent = text.Length;
                     lastWrite = time.GetUtcNow();
                 }
                 if (status.Status is RequestStatus.Completed or RequestStatus.Failed) break;
@@ -146,6 +158,13 @@ public static class RequestEventEndpoints
         text.Append("event: ").Append(status.Status).Append('\n');
         text.Append("data: ").Append(data.ToJsonString(GigaOfficeJson.Options)).Append("\n\n");
         return text.ToString();
+    }
+
+    private static string TextEvent(RequestStatusResponse status, string text)
+    {
+        var data = JsonSerializer.SerializeToNode(status, GigaOfficeJson.Options)!.AsObject();
+        data["text"] = text;
+        return $"event: {status.Status}\ndata: {data.ToJsonString(GigaOfficeJson.Options)}\n\n";
     }
 
     private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)

@@ -12,6 +12,8 @@ namespace GigaOffice.Events;
 public sealed class RequestEventHub
 {
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Subscription, byte>> _subscribers = new();
+    // The answer's text so far, for requests this instance's worker is streaming from GigaChat.
+    private readonly ConcurrentDictionary<Guid, string> _texts = new();
 
     public Subscription Subscribe(Guid requestId)
     {
@@ -24,6 +26,23 @@ public sealed class RequestEventHub
     {
         if (!_subscribers.TryGetValue(requestId, out var subscribers)) return;
         foreach (var subscriber in subscribers.Keys) subscriber.Wake();
+    }
+
+    /// <summary>The model's text so far for a request in work here (GIGACHAT_STREAM_PROGRESS), and its streams wake.</summary>
+    public void Streamed(Guid requestId, string text)
+    {
+        _texts[requestId] = text;
+        Changed(requestId);
+    }
+
+    /// <summary>The text so far of a request this instance is streaming, or null.</summary>
+    public string? StreamedText(Guid requestId) => _texts.GetValueOrDefault(requestId);
+
+    /// <summary>The worker here is done with the request (finished, failed or back to the queue).</summary>
+    public void Processed(Guid requestId)
+    {
+        _texts.TryRemove(requestId, out _);
+        Changed(requestId);
     }
 
     /// <summary>Wakes every stream, e.g. after notifications may have been missed during a reconnect.</summary>

@@ -2,57 +2,26 @@ using GigaOffice.Configuration;
 using GigaOffice.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using GigaOffice.Data.Postgres;
 
 namespace GigaOffice.Events;
 
 /// <summary>
 /// PostgreSQL: a trigger on ai_requests NOTIFYs every status change (migration
-/// OpenAiCallsAndStatusEvents), whichever instance or path made it; this LISTENs on one connection
-/// of its own and wakes the streams here. After a lost connection every stream re-reads its status,
-/// as notifications sent meanwhile are gone.
+/// OpenAiCallsAndStatusEvents), whichever instance or path made it; <see cref="PostgresNotifications"/>
+/// passes them here and this wakes the streams. After a lost connection every stream re-reads its
+/// status, as notifications sent meanwhile are gone.
 /// </summary>
-public sealed class PostgresStatusListener(
-    RequestEventHub hub, IOptions<DatabaseOptions> database, DatabaseReadiness readiness, ILogger<PostgresStatusListener> logger) : BackgroundService
+public sealed class PostgresStatusListener(RequestEventHub hub) : IPostgresNotificationHandler
 {
-    public const string Channel = "gigaoffice_request_status";
+    public string Channel => "gigaoffice_request_status";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public void Notified(string payload)
     {
-        await readiness.WaitAsync(stoppingToken);
-        var connectionString = new NpgsqlConnectionStringBuilder(DatabaseSetup.PostgresConnectionString(database.Value))
-        {
-            KeepAlive = 30, // a dead connection is noticed even when no notification comes
-            Pooling = false,
-        }.ConnectionString;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = new NpgsqlConnection(connectionString);
-                await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, e) =>
-                {
-                    if (Guid.TryParse(e.Payload, out var id)) hub.Changed(id);
-                };
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                hub.ChangedAll();
-                logger.LogDebug("Listening for request status changes");
-                while (true) await connection.WaitAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning("Request status notifications interrupted ({Error}); reconnecting", ex.GetType().Name);
-                try { await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
+        if (Guid.TryParse(payload, out var id)) hub.Changed(id);
     }
+
+    public void Resubscribed() => hub.ChangedAll();
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ public sealed record GigaChatRequest(IReadOnlyList<ChatMessage> Messages, Reques
     public IReadOnlyList<Answers.AnswerFunction>? Functions { get; init; }
     /// <summary>"auto", "none" or {"name": …}; null with <see cref="Functions"/> set means "auto".</summary>
     public JsonElement? FunctionCall { get; init; }
+    /// <summary>Given the answer's text so far while it streams (GIGACHAT_STREAM_PROGRESS, text answers only).</summary>
+    public Action<string>? OnText { get; init; }
 }
 
 /// <summary>The function the model called instead of writing text: its name and its arguments (a JSON object).</summary>

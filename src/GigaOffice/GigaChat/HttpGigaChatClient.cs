@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -39,7 +40,9 @@ public sealed class HttpGigaChatClient(
     public async Task<GigaChatCompletion> CompleteAsync(GigaChatRequest request, CancellationToken cancellationToken)
     {
         var functions = request.Functions ?? DefaultFunctions(request.Context.Category);
-        var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList())
+        // Only a text answer streams: a function's arguments are of no use to a reader until complete.
+        var stream = _options.StreamProgress && request.OnText is not null && functions.Count == 0;
+        var body = new ChatRequest(_options.Model, request.Messages.Select(m => new ChatRequestMessage(m.Role, m.Content)).ToList(), stream)
         {
             Functions = functions.Count > 0 ? AnswerFunctions.ToWire(functions) : null,
             FunctionCall = functions.Count == 0 ? null
@@ -50,14 +53,15 @@ public sealed class HttpGigaChatClient(
             // Bytes, not a stream: retries and the 401 refresh send the same content again.
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, Wire)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(stream ? "text/event-stream" : "application/json"));
         message.Headers.Add("X-Request-ID", request.RequestId ?? Guid.NewGuid().ToString());
         message.Headers.Add("X-Session-ID", SessionIdFor(request.Context.Category));
 
         HttpResponseMessage response;
         try
         {
-            response = await httpClients.CreateClient(HttpClientName).SendAsync(message, cancellationToken);
+            response = await httpClients.CreateClient(HttpClientName)
+                .SendAsync(message, stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
         catch (BrokenCircuitException)
         {
@@ -79,6 +83,7 @@ public sealed class HttpGigaChatClient(
                     await ErrorMessageAsync(response, cancellationToken));
                 throw failure;
             }
+            if (stream) return await ReadStreamAsync(response, request, cancellationToken);
             ChatResponse? answer;
             try
             {
@@ -93,15 +98,70 @@ public sealed class HttpGigaChatClient(
                 logger.LogWarning("GigaChat answer to call {RequestId} has no choices", request.RequestId);
                 throw GigaChatErrors.UpstreamError();
             }
-            var usage = answer.Usage is { } u
-                ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) { PrecachedPromptTokens = u.PrecachedPromptTokens }
-                : new TokenUsage(0, 0, 0);
-            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", usage, answer.Model ?? _options.Model)
+            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", UsageOf(answer.Usage), answer.Model ?? _options.Model)
             {
                 FunctionCall = choice.FunctionCall is { Name: { Length: > 0 } name } call ? new GigaChatFunctionCall(name, call.Arguments) : null,
             };
         }
     }
+
+    /// <summary>
+    /// A streamed answer (server-sent events, as in <see cref="HttpGigaChatChat"/>): the text so far goes
+    /// to <see cref="GigaChatRequest.OnText"/> at most every <see cref="TextInterval"/> and once at the end;
+    /// usage comes with the last chunk. A stream cut before [DONE] is a failure, not a short answer.
+    /// </summary>
+    private async Task<GigaChatCompletion> ReadStreamAsync(HttpResponseMessage response, GigaChatRequest request, CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
+        string? finish = null, model = null;
+        ChatUsage? usage = null;
+        var finished = false;
+        var reported = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            using var reader = new StreamReader(body);
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (!line.StartsWith("data:", StringComparison.Ordinal)) continue;
+                var data = line.AsSpan(5).Trim();
+                if (data.SequenceEqual("[DONE]")) { finished = true; break; }
+                var chunk = JsonSerializer.Deserialize<ChatResponse>(data, Wire);
+                (model, usage) = (chunk?.Model ?? model, chunk?.Usage ?? usage);
+                if (chunk?.Choices is not [var choice, ..]) continue;
+                text.Append((choice.Delta ?? choice.Message)?.Content);
+                finish = choice.FinishReason ?? finish;
+                if (Stopwatch.GetElapsedTime(reported) < TextInterval) continue;
+                request.OnText!(text.ToString());
+                reported = Stopwatch.GetTimestamp();
+            }
+        }
+        catch (JsonException)
+        {
+            logger.LogWarning("GigaChat sent an unreadable stream chunk to call {RequestId}", request.RequestId);
+            throw GigaChatErrors.UpstreamError();
+        }
+        catch (Exception ex) when (GigaChatErrors.FromTransportFailure(ex, cancellationToken) is { } failure)
+        {
+            GigaChatErrors.LogTransportFailure(logger, failure, ex, $"chat stream {request.RequestId}");
+            throw failure;
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning("GigaChat stream of call {RequestId} broke: {Error}", request.RequestId, GigaChatErrors.Describe(ex));
+            throw GigaChatErrors.Unavailable(inner: ex);
+        }
+        if (!finished) throw GigaChatErrors.Unavailable();
+        request.OnText!(text.ToString());
+        return new GigaChatCompletion(text.ToString(), finish ?? "stop", UsageOf(usage), model ?? _options.Model);
+    }
+
+    /// <summary>How often a streaming answer's text is passed on: often enough to read along, seldom enough to cost nothing.</summary>
+    private static readonly TimeSpan TextInterval = TimeSpan.FromMilliseconds(200);
+
+    private static TokenUsage UsageOf(ChatUsage? usage) => usage is { } u
+        ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) { PrecachedPromptTokens = u.PrecachedPromptTokens }
+        : new TokenUsage(0, 0, 0);
 
     /// <summary>The category's answer function, forced, where the category needs structure and functions are on.</summary>
     private IReadOnlyList<AnswerFunction> DefaultFunctions(string category) =>
@@ -177,7 +237,11 @@ public sealed class HttpGigaChatClient(
     }
     private sealed record ChatRequestMessage(string Role, string Content);
     private sealed record ChatResponse(List<ChatChoice>? Choices, string? Model, ChatUsage? Usage);
-    private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason);
+    private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason)
+    {
+        /// <summary>A streamed chunk's piece of the answer.</summary>
+        public ChatChoiceMessage? Delta { get; init; }
+    }
     private sealed record ChatChoiceMessage(string? Role, string? Content)
     {
         public ChatFunctionCall? FunctionCall { get; init; }

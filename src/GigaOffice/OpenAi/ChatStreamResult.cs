@@ -11,7 +11,7 @@ namespace GigaOffice.OpenAi;
 /// first piece is an ordinary error response; after it, an error event ends the stream without [DONE],
 /// so the client knows the answer is incomplete.
 /// </summary>
-public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, OpenAiCallLog log, OpenAiCall record, long started) : IResult
+public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, OpenAiCallLog log, OpenAiCall record, long started, long reservedTokens) : IResult
 {
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
@@ -25,6 +25,7 @@ public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, Ope
         var model = request.Call.Model;
         var sentRole = false;
         string? finish = null;
+        var recorded = false;
         TokenUsage? usage = null;
         await using var pieces = chat.StreamAsync(request.Call, ct).GetAsyncEnumerator(ct);
         try
@@ -36,7 +37,7 @@ public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, Ope
             catch (GigaChatException ex)
             {
                 var failure = OpenAiErrors.FromGigaChat(ex);
-                await RecordAsync(failure.Status, failure.Error.Code);
+                Record(failure.Status, failure.Error.Code);
                 await failure.ToResult(http).ExecuteAsync(http);
                 return;
             }
@@ -73,30 +74,36 @@ public sealed class ChatStreamResult(MappedChat request, IGigaChatChat chat, Ope
             await http.Response.Body.WriteAsync(Done, ct);
             await http.Response.Body.FlushAsync(ct);
             record.ResponseText = text?.ToString();
-            await RecordAsync(200, null);
+            Record(200, null);
         }
         catch (GigaChatException ex)
         {
             var failure = OpenAiErrors.FromGigaChat(ex);
+            Record(failure.Status, failure.Error.Code);
             await WriteErrorAsync(http, failure.Error);
-            await RecordAsync(failure.Status, failure.Error.Code);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await RecordAsync(499, "client_closed");
+            Record(499, "client_closed");
+        }
+        finally
+        {
+            // Anything else that ended the stream: recorded all the same, so the reservation is settled.
+            if (!recorded) Record(500, "internal_error");
         }
 
         OpenAiChatChunk Chunk(OpenAiDelta delta, string? finishReason, OpenAiUsage? chunkUsage) =>
             new(id, created, model, [new OpenAiChunkChoice(0, delta, finishReason)], chunkUsage);
 
-        Task RecordAsync(int status, string? code)
+        void Record(int status, string? code)
         {
+            recorded = true;
             record.Model = model;
             record.StatusCode = status;
             record.ErrorCode = code;
             (record.PromptTokens, record.CompletionTokens, record.TotalTokens) = usage is { } u ? (u.PromptTokens, u.CompletionTokens, u.TotalTokens) : (0, 0, 0);
             record.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return log.RecordAsync(record);
+            log.Record(record, reservedTokens);
         }
     }
 

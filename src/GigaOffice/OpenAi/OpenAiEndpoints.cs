@@ -21,6 +21,7 @@ public static class OpenAiEndpoints
         services.AddOptions<OpenAiOptions>().Bind(configuration.GetSection(OpenAiOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<GigaChatAccess>();
         services.AddSingleton<OpenAiCallLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<OpenAiCallLog>());
         // First of the writers: problems of /v1 calls become OpenAI error bodies, the rest stay problem+json.
         services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAiProblemWriter>());
         return services;
@@ -65,6 +66,7 @@ public static class OpenAiEndpoints
         var record = new OpenAiCall { Id = Guid.CreateVersion7(), ClientKeyId = http.GetClient()?.Id, CreatedAt = time.GetUtcNow().UtcDateTime };
         var ct = http.RequestAborted;
         MappedChat mapped;
+        long reserved = 0;
         try
         {
             using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
@@ -75,19 +77,20 @@ public static class OpenAiEndpoints
         }
         catch (JsonException)
         {
-            return await FailAsync(new ChatRequestException("The request body is not valid JSON.", null));
+            return Fail(new ChatRequestException("The request body is not valid JSON.", null));
         }
         catch (ChatRequestException ex)
         {
-            return await FailAsync(ex);
+            return Fail(ex);
         }
 
-        if (await gigaChat.TakeQuotaAsync(ct) is { } wait)
-            return await FinishAsync(OpenAiErrors.QuotaExhausted(wait));
-
-        if (mapped.Stream) return new ChatStreamResult(mapped, chat, log, record, started);
+        // From here the key's other calls are checked against this one's estimate, not after its answer.
+        reserved = BudgetHold.Reserve(http, TokenReservations.Estimate(mapped.Call.Messages.Sum(m => (long)m.Content.Length), mapped.Call.MaxTokens));
         try
         {
+            if (await gigaChat.TakeQuotaAsync(ct) is { } wait) return Finish(OpenAiErrors.QuotaExhausted(wait));
+            if (mapped.Stream) return new ChatStreamResult(mapped, chat, log, record, started, reserved);
+
             var answer = await chat.ChatAsync(mapped.Call, ct);
             // GigaChat's "error" finish: the answer broke off inside GigaChat, not a short answer.
             if (answer.FinishReason == "error") throw GigaChatErrors.UpstreamError();
@@ -97,23 +100,34 @@ public static class OpenAiEndpoints
             record.ResponseText = completion.Choices[0].Message.Content;
             record.StatusCode = 200;
             record.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await log.RecordAsync(record);
+            log.Record(record, reserved);
             return TypedResults.Json(completion, OpenAiJson.Options);
         }
         catch (GigaChatException ex)
         {
-            return await FinishAsync(OpenAiErrors.FromGigaChat(ex));
+            return Finish(OpenAiErrors.FromGigaChat(ex));
+        }
+        catch (Exception)
+        {
+            // Whatever ended the call (mostly the client leaving), the record says so and the reservation is settled.
+            Settle(ct.IsCancellationRequested ? 499 : 500, ct.IsCancellationRequested ? "client_closed" : "internal_error");
+            throw;
         }
 
-        Task<IResult> FailAsync(ChatRequestException ex) => FinishAsync(OpenAiErrors.BadRequest(ex));
+        IResult Fail(ChatRequestException ex) => Finish(OpenAiErrors.BadRequest(ex));
 
-        async Task<IResult> FinishAsync(OpenAiFailure failure)
+        IResult Finish(OpenAiFailure failure)
         {
-            record.StatusCode = failure.Status;
-            record.ErrorCode = failure.Error.Code;
-            record.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            await log.RecordAsync(record);
+            Settle(failure.Status, failure.Error.Code);
             return failure.ToResult(http);
+        }
+
+        void Settle(int status, string? code)
+        {
+            record.StatusCode = status;
+            record.ErrorCode = code;
+            record.DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            log.Record(record, reserved);
         }
     }
 }

@@ -56,6 +56,7 @@ public static class PromptEndpoints
     {
         var errors = validator.Validate(body.QueryText, body.InputRange, body.InputData);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors, title: "Запрос не прошёл проверку");
+        BudgetHold.LetGo(http); // a model call of up to CLASSIFIER_TIMEOUT_SECONDS must not hold the key's other requests
         var snapshot = await prompts.GetAsync(ct);
         // The caller waits for this answer, so a spent quota is reported rather than silently downgraded.
         var outcome = await classifier.ClassifyAsync(snapshot, body.QueryText!, body.InputRange, body.InputData, fallBackWhenBusy: false, ct);

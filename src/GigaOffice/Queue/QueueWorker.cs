@@ -18,7 +18,7 @@ public sealed class QueueWorker(
         await queue.ConsumeAsync(async (id, ct) =>
         {
             var outcome = await processor.ProcessAsync(id, ct);
-            events.Changed(id); // streams here learn the outcome at once, without waiting for a poll or a notification
+            events.Processed(id); // streams here learn the outcome at once, without waiting for a poll or a notification
             return outcome;
         }, options.Value.Concurrency, stoppingToken);
     }

@@ -25,6 +25,7 @@ public sealed partial class RequestProcessor(
     IRequestQueue queue,
     IRequestStore store,
     ThisInstance instance,
+    Events.RequestEventHub events,
     IOptions<GigaChatOptions> gigaChatOptions,
     IOptions<WorkerOptions> workerOptions,
     IOptions<ResultCacheOptions> cacheOptions,
@@ -248,7 +249,10 @@ public sealed partial class RequestProcessor(
             LogCalling(request.Id, attempt.Number);
             var callStarted = Stopwatch.GetTimestamp();
             call.Sent = true;
-            var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, request.Id.ToString()), cancellationToken);
+            var completion = await gigaChat.CompleteAsync(new GigaChatRequest(prompt.Messages, context, request.Id.ToString())
+            {
+                OnText = text => events.Streamed(request.Id, text),
+            }, cancellationToken);
             return new ModelAnswer(category, context, prompt, completion, Stopwatch.GetElapsedTime(callStarted).TotalMilliseconds, input);
         }
         catch

@@ -82,6 +82,7 @@ public static class PromptFeedbackEndpoints
         var errors = validator.Validate(body.PromptText, null, null);
         if (errors.Count > 0) return UpstreamErrors.Invalid(UpstreamErrors.FromFields(errors.ToDictionary(e => e.Key == "query_text" ? "prompt_text" : e.Key, e => e.Value), ""));
 
+        BudgetHold.LetGo(http); // a model call of up to CLASSIFIER_TIMEOUT_SECONDS must not hold the key's other requests
         var snapshot = await prompts.GetAsync(ct);
         var outcome = await classifier.ClassifyAsync(snapshot, body.PromptText, null, null, fallBackWhenBusy: false, ct);
         if (outcome.RetryAfter is { } wait)

@@ -123,6 +123,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
         var auth = await Assert.ThrowsAsync<ClientResultException>(() => chat.CompleteChatAsync([new UserChatMessage("e")]));
         Assert.Equal(502, auth.Status);
 
+        await OpenAiTestClient.WaitRecordedAsync(app, 5);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>();
         Assert.Equal([503, 503, 200, 400, 502], await db.OpenAiCalls.OrderBy(c => c.CreatedAt).Select(c => c.StatusCode).ToListAsync());
@@ -163,6 +164,7 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
         await using var app = App(("OpenAi:LogContent", "true"));
         var key = (await app.CreateKeyAsync("content")).Key;
         await OpenAiTestClient.Chat(app, key).CompleteChatAsync([new UserChatMessage("секретный вопрос")]);
+        await OpenAiTestClient.WaitRecordedAsync(app, 1);
         await using var scope = app.Services.CreateAsyncScope();
         var call = await scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>().OpenAiCalls.SingleAsync();
         Assert.Contains("секретный вопрос", call.RequestJson);
@@ -179,5 +181,50 @@ public sealed class OpenAiCloudTests() : FakeGigaChatTest(new FakeGigaChatOption
         var key = (await app.CreateKeyAsync("error-finish")).Key;
         var failed = await Assert.ThrowsAsync<ClientResultException>(() => OpenAiTestClient.Chat(app, key).CompleteChatAsync([new UserChatMessage("a")]));
         Assert.Equal(502, failed.Status);
+    }
+
+    [Fact]
+    public async Task Calls_of_one_key_run_side_by_side_and_its_budget_counts_those_in_flight()
+    {
+        // GigaChat takes its time: the four calls are all in the service before any answer comes.
+        Fake.Latency = TimeSpan.FromSeconds(5);
+        Fake.Responder = _ => FakeReply.Text("Ответ", promptTokens: 10, completionTokens: 5);
+        await using var app = App();
+        // Each call reserves half its text's length plus max_tokens (1004 tokens here) until its answer:
+        // three fit into 3000, the fourth does not.
+        var key = (await app.CreateKeyAsync("parallel", dailyTokenBudget: 3000)).Key;
+        var chat = OpenAiTestClient.Chat(app, key);
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 1000 };
+
+        var statuses = await Task.WhenAll(Enumerable.Range(1, 4).Select(async i =>
+        {
+            try { return (await chat.CompleteChatAsync([new UserChatMessage($"Вопрос {i}")], options)).GetRawResponse().Status; }
+            catch (ClientResultException refused) { return refused.Status; }
+        }));
+
+        Assert.Equal([200, 200, 200, 429], statuses.Order());
+        // The key's calls were not queued behind each other while GigaChat answered.
+        Assert.Equal(3, Fake.MaxConcurrentChatCalls);
+        // The answers' real tokens (15 each) replaced the estimates: there is room again.
+        Fake.Latency = TimeSpan.Zero;
+        await chat.CompleteChatAsync([new UserChatMessage("Ещё")], options);
+    }
+
+    [Fact]
+    public async Task Call_records_not_yet_written_at_stop_are_written_before_the_service_exits()
+    {
+        var database = TempPaths.NewDatabase();
+        var settings = new Dictionary<string, string?>(GigaChatSettings.Cloud(Fake)) { ["Database:SqlitePath"] = database };
+        settings["Auth:Mode"] = "required";
+        await using (var app = new TestApp(settings))
+        {
+            var key = (await app.CreateKeyAsync("stop")).Key;
+            var chat = OpenAiTestClient.Chat(app, key);
+            await Task.WhenAll(Enumerable.Range(1, 20).Select(i => chat.CompleteChatAsync([new UserChatMessage($"Вопрос {i}")])));
+        }
+        await using var restarted = new TestApp(settings);
+        await restarted.CreateKeyAsync("after");
+        await using var scope = restarted.Services.CreateAsyncScope();
+        Assert.Equal(20, await scope.ServiceProvider.GetRequiredService<GigaOffice.Data.GigaOfficeDbContext>().OpenAiCalls.CountAsync());
     }
 }

@@ -37,7 +37,9 @@ public sealed class OpenAiDryRunTests
         var models = (await OpenAiTestClient.Models(app, key).GetModelsAsync()).Value;
         Assert.Equal(["GigaChat-dryrun"], models.Select(m => m.Id));
 
-        // Each call is recorded with its tokens, not its messages (content logging is off by default).
+        // Each call is recorded with its tokens, not its messages (content logging is off by default);
+        // records are written in the background, just after the answer.
+        await OpenAiTestClient.WaitRecordedAsync(app, 2);
         await app.WithDbAsync(async db =>
         {
             var calls = await db.OpenAiCalls.OrderBy(c => c.CreatedAt).ToListAsync();

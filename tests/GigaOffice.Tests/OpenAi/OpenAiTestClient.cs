@@ -1,5 +1,8 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using GigaOffice.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Models;
@@ -22,6 +25,14 @@ internal static class OpenAiTestClient
 
     public static OpenAIModelClient Models(TestApp app, string key) =>
         new(new ApiKeyCredential(key), Options(app.CreateClient()));
+
+    /// <summary>Waits until the service has stored this many call records (it writes them just after each answer).</summary>
+    public static async Task WaitRecordedAsync(TestApp app, int count) =>
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>().OpenAiCalls.CountAsync();
+        }, stored => stored >= count, TimeSpan.FromSeconds(30), stored => $"{stored} of {count} call records stored");
 
     public static async Task<(string Text, StreamingChatCompletionUpdate Last, int Updates)> StreamAsync(ChatClient chat, IEnumerable<ChatMessage> messages, ChatCompletionOptions? options = null)
     {

@@ -29,17 +29,21 @@ export async function startStub() {
         default: return json(202, { request_id: 'r1', status: 'queued', category: 'spreadsheet-analysis' });
       }
     }
-    if (path.startsWith('/api/ai/events/') && state.mode === 'events') {
+    const streams = state.mode === 'events' || state.mode === 'streamed';
+    if (path.startsWith('/api/ai/events/') && streams) {
       // The progress stream the service is getting (issue: GET /api/ai/events/{id}), status JSON as data.
       res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       const send = (event, status, extra = {}) => res.write(`event: ${event}\ndata: ${JSON.stringify({ request_id: 'r1', status, ...extra })}\n\n`);
       res.write(': connected\n\n');
       send('queued', 'queued');
       setTimeout(() => send('processing', 'processing'), 100);
-      setTimeout(() => { send('completed', 'completed', { completed_at: new Date().toISOString() }); res.end(); }, 300);
+      // GIGACHAT_STREAM_PROGRESS: processing events without id carry the model's text so far.
+      const texts = state.mode === 'streamed' ? ['{"text": "Итоги', '{"text": "Итоги посчи', '{"text": "Итоги посчитаны.", "table": [["Тов'] : [];
+      texts.forEach((text, i) => setTimeout(() => send('processing', 'processing', { text }), 300 + 300 * i));
+      setTimeout(() => { send('completed', 'completed', { completed_at: new Date().toISOString() }); res.end(); }, 300 + 300 * texts.length + 200);
       return;
     }
-    if (path.startsWith('/api/v1/ai/result/') && state.mode === 'events') {
+    if (path.startsWith('/api/v1/ai/result/') && streams) {
       return json(200, { request_id: 'r1', status: 'completed', result: {
         text: 'Итоги посчитаны.', worksheet: { name: null, range: 'F1:G2' },
         data: { header: { values: ['Товар', 'Итого'], range: 'F1:G1' }, rows: [{ values: ['Товар A', '=SUM(B2:D2)'], range: 'F2:G2' }] },
