@@ -101,12 +101,7 @@ public sealed class ClientKeyStore(GigaOfficeDbContext db, ClientKeyCache cache,
     }
 
     /// <summary>Tokens of the key's requests and OpenAI-compatible calls made today (UTC).</summary>
-    public async Task<long> TokensUsedTodayAsync(Guid keyId, CancellationToken ct)
-    {
-        var dayStart = DayStart();
-        return await db.Requests.Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart).SumAsync(r => (long)r.TotalTokens, ct)
-               + await db.OpenAiCalls.Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
-    }
+    public Task<long> TokensUsedTodayAsync(Guid keyId, CancellationToken ct) => TokenReservations.SpentTodayAsync(db, keyId, DayStart(), ct);
 
     /// <summary>The next request with the key is held to the change here at once, and on PostgreSQL on every instance.</summary>
     private async Task ChangedAsync(ClientKey key, CancellationToken ct)

@@ -32,14 +32,17 @@ public static class TokenReservations
     /// <summary>Tokens reserved for a chat call of the OpenAI-compatible API: its messages' text, estimated as above, and the answer's bound or room.</summary>
     public static long Estimate(long messageCharacters, int? maxTokens) => (messageCharacters + 1) / 2 + (maxTokens ?? CompletionReserve);
 
+    /// <summary>Tokens of the key's requests and OpenAI-compatible calls made since <paramref name="dayStart"/>: both spend from one budget.</summary>
+    public static async Task<long> SpentTodayAsync(GigaOfficeDbContext db, Guid keyId, DateTime dayStart, CancellationToken ct) =>
+        await db.Requests.AsNoTracking().Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart).SumAsync(r => (long)r.TotalTokens, ct)
+        + await db.OpenAiCalls.AsNoTracking().Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
+
     /// <summary>Real tokens of the key's requests created today plus estimates of those not finished yet.</summary>
     public static async Task<long> CommittedTodayAsync(
         GigaOfficeDbContext db, PromptSnapshot prompts, Guid keyId, DateTime dayStart, int maxPromptTokens, CancellationToken ct)
     {
         var today = db.Requests.AsNoTracking().Where(r => r.ClientKeyId == keyId && r.CreatedAt >= dayStart);
-        var spent = await today.SumAsync(r => (long)r.TotalTokens, ct)
-                    // Calls of the OpenAI-compatible API spend from the same budget.
-                    + await db.OpenAiCalls.AsNoTracking().Where(c => c.ClientKeyId == keyId && c.CreatedAt >= dayStart).SumAsync(c => (long)c.TotalTokens, ct);
+        var spent = await SpentTodayAsync(db, keyId, dayStart, ct);
         var pending = await today.Where(r => r.Status == RequestStatus.Queued || r.Status == RequestStatus.Processing)
             .Select(r => new
             {

@@ -5,12 +5,11 @@ using System.Text.Json.Nodes;
 using GigaOffice.Clients;
 using GigaOffice.Configuration;
 using GigaOffice.Data;
+using GigaOffice.Data.Postgres;
 using GigaOffice.GigaChat;
 using GigaOffice.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-
-using GigaOffice.Data.Postgres;
 
 namespace GigaOffice.Events;
 
@@ -145,7 +144,7 @@ public static class RequestEventEndpoints
 
     private static async Task<string> EventAsync(IServiceScopeFactory scopes, RequestStatusResponse status, long eventId, HttpContext http, CancellationToken ct)
     {
-        var data = JsonSerializer.SerializeToNode(status, GigaOfficeJson.Options)!.AsObject();
+        var data = StatusData(status);
         if (status.Status is RequestStatus.Completed or RequestStatus.Failed)
         {
             data["result_url"] = $"/api/ai/result/{status.RequestId}";
@@ -153,18 +152,25 @@ public static class RequestEventEndpoints
             if (await RequestLookup.FindAsync(scope.ServiceProvider.GetRequiredService<GigaOfficeDbContext>(), status.RequestId, http, ct) is { } request)
                 data["result"] = JsonSerializer.SerializeToNode(RequestResultResponse.Of(request), GigaOfficeJson.Options);
         }
-        var text = new StringBuilder();
-        text.Append("id: ").Append(eventId.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("event: ").Append(status.Status).Append('\n');
-        text.Append("data: ").Append(data.ToJsonString(GigaOfficeJson.Options)).Append("\n\n");
-        return text.ToString();
+        return Event(eventId, status.Status, data);
     }
 
     private static string TextEvent(RequestStatusResponse status, string text)
     {
-        var data = JsonSerializer.SerializeToNode(status, GigaOfficeJson.Options)!.AsObject();
+        var data = StatusData(status);
         data["text"] = text;
-        return $"event: {status.Status}\ndata: {data.ToJsonString(GigaOfficeJson.Options)}\n\n";
+        return Event(null, status.Status, data);
+    }
+
+    private static JsonObject StatusData(RequestStatusResponse status) => JsonSerializer.SerializeToNode(status, GigaOfficeJson.Options)!.AsObject();
+
+    private static string Event(long? id, string name, JsonObject data)
+    {
+        var text = new StringBuilder();
+        if (id is { } value) text.Append("id: ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("event: ").Append(name).Append('\n');
+        text.Append("data: ").Append(data.ToJsonString(GigaOfficeJson.Options)).Append("\n\n");
+        return text.ToString();
     }
 
     private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)

@@ -60,11 +60,16 @@ internal static class GigaChatWire
     public sealed record Choice(Message? Message, Message? Delta, string? FinishReason);
     public sealed record Message(string? Role, string? Content, FunctionCallWire? FunctionCall);
     public sealed record FunctionCallWire(string? Name, JsonElement Arguments);
-    public sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTokens);
+    public sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTokens)
+    {
+        /// <summary>The part of the prompt GigaChat served from its session cache (X-Session-ID).</summary>
+        public int PrecachedPromptTokens { get; init; }
+    }
     public sealed record ModelList(List<ModelEntry>? Data);
     public sealed record ModelEntry(string? Id, string? OwnedBy);
 
-    public static TokenUsage? UsageOf(Usage? u) => u is null ? null : new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens);
+    public static TokenUsage? UsageOf(Usage? u) => u is null ? null
+        : new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) { PrecachedPromptTokens = u.PrecachedPromptTokens };
 
     public static GigaChatFunctionCall? FunctionCallOf(Message? m) => m?.FunctionCall is { Name: { Length: > 0 } name } f
         // Some answers carry the arguments as a JSON string: parsed, so callers always see an object.

@@ -41,31 +41,13 @@ public sealed class HttpGigaChatChat(
     public async IAsyncEnumerable<GigaChatCallChunk> StreamAsync(GigaChatCall call, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var response = await SendAsync(ChatMessage(call, stream: true), HttpCompletionOption.ResponseHeadersRead, call.Model, cancellationToken);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(body);
-        var finished = false;
-        while (await ReadLineAsync(reader, cancellationToken) is { } line)
+        await foreach (var chunk in GigaChatStream.ChunksAsync(response, logger, "chat API stream", cancellationToken))
         {
-            if (!line.StartsWith("data:", StringComparison.Ordinal)) continue; // blank separators, comments, event names
-            var data = line.AsSpan(5).Trim();
-            if (data.SequenceEqual("[DONE]")) { finished = true; break; }
-            GigaChatWire.Response? chunk;
-            try
-            {
-                chunk = JsonSerializer.Deserialize<GigaChatWire.Response>(data, GigaChatWire.Options);
-            }
-            catch (JsonException)
-            {
-                logger.LogWarning("GigaChat sent an unreadable stream chunk");
-                throw GigaChatErrors.UpstreamError();
-            }
-            if (chunk?.Choices is not [var choice, ..]) continue;
+            if (chunk.Choices is not [var choice, ..]) continue;
             var delta = choice.Delta ?? choice.Message;
             yield return new GigaChatCallChunk(delta?.Content ?? "", GigaChatWire.FunctionCallOf(delta), choice.FinishReason,
                 GigaChatWire.UsageOf(chunk.Usage), chunk.Model);
         }
-        // A stream cut before [DONE] is a failure, not a short answer.
-        if (!finished) throw GigaChatErrors.Unavailable();
     }
 
     public async Task<IReadOnlyList<GigaChatModel>> ModelsAsync(CancellationToken cancellationToken)
@@ -126,25 +108,6 @@ public sealed class HttpGigaChatChat(
             var failure = GigaChatErrors.FromStatus(response, model);
             logger.LogWarning("GigaChat answered {Status} to a chat API call ({Code})", (int)response.StatusCode, failure.Code);
             throw failure;
-        }
-    }
-
-    /// <summary>A line of the stream; a transport failure mid-stream becomes "unavailable", not an exception with request data.</summary>
-    private async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.ReadLineAsync(cancellationToken);
-        }
-        catch (Exception ex) when (GigaChatErrors.FromTransportFailure(ex, cancellationToken) is { } failure)
-        {
-            GigaChatErrors.LogTransportFailure(logger, failure, ex, "chat API stream");
-            throw failure;
-        }
-        catch (IOException ex)
-        {
-            logger.LogWarning("GigaChat stream broke: {Error}", GigaChatErrors.Describe(ex));
-            throw GigaChatErrors.Unavailable(inner: ex);
         }
     }
 }

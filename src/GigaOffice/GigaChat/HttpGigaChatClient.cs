@@ -6,7 +6,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using GigaOffice.Answers;
 using GigaOffice.Configuration;
 using Microsoft.Extensions.Options;
@@ -26,12 +25,7 @@ public sealed class HttpGigaChatClient(
 {
     public const string HttpClientName = "GigaChat";
 
-    private static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    private static JsonSerializerOptions Wire => GigaChatWire.Options;
 
     private readonly GigaChatOptions _options = options.Value;
 
@@ -98,7 +92,7 @@ public sealed class HttpGigaChatClient(
                 logger.LogWarning("GigaChat answer to call {RequestId} has no choices", request.RequestId);
                 throw GigaChatErrors.UpstreamError();
             }
-            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", UsageOf(answer.Usage), answer.Model ?? _options.Model)
+            return new GigaChatCompletion(choice.Content ?? "", first.FinishReason ?? "stop", GigaChatWire.UsageOf(answer.Usage) ?? new TokenUsage(0, 0, 0), answer.Model ?? _options.Model)
             {
                 FunctionCall = choice.FunctionCall is { Name: { Length: > 0 } name } call ? new GigaChatFunctionCall(name, call.Arguments) : null,
             };
@@ -106,62 +100,32 @@ public sealed class HttpGigaChatClient(
     }
 
     /// <summary>
-    /// A streamed answer (server-sent events, as in <see cref="HttpGigaChatChat"/>): the text so far goes
-    /// to <see cref="GigaChatRequest.OnText"/> at most every <see cref="TextInterval"/> and once at the end;
-    /// usage comes with the last chunk. A stream cut before [DONE] is a failure, not a short answer.
+    /// A streamed answer (<see cref="GigaChatStream"/>): the text so far goes to
+    /// <see cref="GigaChatRequest.OnText"/> at most every <see cref="TextInterval"/> and once at the end;
+    /// usage comes with the last chunk.
     /// </summary>
     private async Task<GigaChatCompletion> ReadStreamAsync(HttpResponseMessage response, GigaChatRequest request, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         string? finish = null, model = null;
-        ChatUsage? usage = null;
-        var finished = false;
+        GigaChatWire.Usage? usage = null;
         var reported = Stopwatch.GetTimestamp();
-        try
+        await foreach (var chunk in GigaChatStream.ChunksAsync(response, logger, $"chat stream {request.RequestId}", cancellationToken))
         {
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            using var reader = new StreamReader(body);
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
-            {
-                if (!line.StartsWith("data:", StringComparison.Ordinal)) continue;
-                var data = line.AsSpan(5).Trim();
-                if (data.SequenceEqual("[DONE]")) { finished = true; break; }
-                var chunk = JsonSerializer.Deserialize<ChatResponse>(data, Wire);
-                (model, usage) = (chunk?.Model ?? model, chunk?.Usage ?? usage);
-                if (chunk?.Choices is not [var choice, ..]) continue;
-                text.Append((choice.Delta ?? choice.Message)?.Content);
-                finish = choice.FinishReason ?? finish;
-                if (Stopwatch.GetElapsedTime(reported) < TextInterval) continue;
-                request.OnText!(text.ToString());
-                reported = Stopwatch.GetTimestamp();
-            }
+            (model, usage) = (chunk.Model ?? model, chunk.Usage ?? usage);
+            if (chunk.Choices is not [var choice, ..]) continue;
+            text.Append((choice.Delta ?? choice.Message)?.Content);
+            finish = choice.FinishReason ?? finish;
+            if (Stopwatch.GetElapsedTime(reported) < TextInterval) continue;
+            request.OnText!(text.ToString());
+            reported = Stopwatch.GetTimestamp();
         }
-        catch (JsonException)
-        {
-            logger.LogWarning("GigaChat sent an unreadable stream chunk to call {RequestId}", request.RequestId);
-            throw GigaChatErrors.UpstreamError();
-        }
-        catch (Exception ex) when (GigaChatErrors.FromTransportFailure(ex, cancellationToken) is { } failure)
-        {
-            GigaChatErrors.LogTransportFailure(logger, failure, ex, $"chat stream {request.RequestId}");
-            throw failure;
-        }
-        catch (IOException ex)
-        {
-            logger.LogWarning("GigaChat stream of call {RequestId} broke: {Error}", request.RequestId, GigaChatErrors.Describe(ex));
-            throw GigaChatErrors.Unavailable(inner: ex);
-        }
-        if (!finished) throw GigaChatErrors.Unavailable();
         request.OnText!(text.ToString());
-        return new GigaChatCompletion(text.ToString(), finish ?? "stop", UsageOf(usage), model ?? _options.Model);
+        return new GigaChatCompletion(text.ToString(), finish ?? "stop", GigaChatWire.UsageOf(usage) ?? new TokenUsage(0, 0, 0), model ?? _options.Model);
     }
 
     /// <summary>How often a streaming answer's text is passed on: often enough to read along, seldom enough to cost nothing.</summary>
     private static readonly TimeSpan TextInterval = TimeSpan.FromMilliseconds(200);
-
-    private static TokenUsage UsageOf(ChatUsage? usage) => usage is { } u
-        ? new TokenUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) { PrecachedPromptTokens = u.PrecachedPromptTokens }
-        : new TokenUsage(0, 0, 0);
 
     /// <summary>The category's answer function, forced, where the category needs structure and functions are on.</summary>
     private IReadOnlyList<AnswerFunction> DefaultFunctions(string category) =>
@@ -236,21 +200,13 @@ public sealed class HttpGigaChatClient(
         public JsonElement? FunctionCall { get; init; }
     }
     private sealed record ChatRequestMessage(string Role, string Content);
-    private sealed record ChatResponse(List<ChatChoice>? Choices, string? Model, ChatUsage? Usage);
-    private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason)
-    {
-        /// <summary>A streamed chunk's piece of the answer.</summary>
-        public ChatChoiceMessage? Delta { get; init; }
-    }
+    private sealed record ChatResponse(List<ChatChoice>? Choices, string? Model, GigaChatWire.Usage? Usage);
+    private sealed record ChatChoice(ChatChoiceMessage? Message, string? FinishReason);
     private sealed record ChatChoiceMessage(string? Role, string? Content)
     {
         public ChatFunctionCall? FunctionCall { get; init; }
     }
     private sealed record ChatFunctionCall(string? Name, JsonElement Arguments);
-    private sealed record ChatUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
-    {
-        public int PrecachedPromptTokens { get; init; }
-    }
     private sealed record TokenCount(int Tokens, int Characters);
 }
 
